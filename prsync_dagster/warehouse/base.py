@@ -1,0 +1,112 @@
+"""The warehouse interface the sync engine writes through; DuckDB and Postgres implement it.
+
+The engine knows nothing of SQL dialects. It hands a backend batches of changed pull requests
+(each with its complete review list) and, with the last batch of a sync, the new sync state. A
+backend writes one batch in one transaction: rows, review replacement and (when given) cursor and
+ETag commit together or not at all, so the cursor can never be ahead of the stored rows.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from prsync_dagster.github.records import PullRequestRecord, PullRequestWithReviews, ReviewRecord
+
+SyncStatus = Literal["running", "ok", "error"]
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """One row of ``github.sync_state``: where a repository's last successful sync left off."""
+
+    repo: str
+    status: SyncStatus
+    repo_id: int | None = None
+    #: GitHub's current ``owner/name`` (differs from ``repo`` after a rename).
+    full_name: str | None = None
+    #: High-water mark of PR ``updated_at`` covered by stored rows.
+    cursor: datetime | None = None
+    #: ETag of the conditional no-change probe, valid only for ``probe_url``.
+    etag: str | None = None
+    probe_url: str | None = None
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    #: Strategy that ran last (``rest`` or ``graphql``) and the figures of the last sync.
+    strategy: str | None = None
+    last_report: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SyncCommit:
+    """What a successful sync writes to ``sync_state`` together with its last batch of rows."""
+
+    repo: str
+    repo_id: int | None
+    full_name: str | None
+    cursor: datetime | None
+    etag: str | None
+    probe_url: str | None
+    success_at: datetime
+    strategy: str
+    report: dict[str, Any]
+
+
+class Warehouse(abc.ABC):
+    """A place to store pull requests, reviews and sync state (schema ``github``)."""
+
+    #: ``duckdb`` or ``postgres``; shown in metadata and status.
+    kind: str
+
+    @abc.abstractmethod
+    def migrate(self) -> None:
+        """Create or upgrade schema ``github`` (idempotent; safe to run from several processes)."""
+
+    @abc.abstractmethod
+    def get_state(self, repo: str) -> SyncState | None:
+        """The sync state of one repository, or None if it was never synced."""
+
+    @abc.abstractmethod
+    def list_states(self) -> list[SyncState]:
+        """The sync state of every repository that was ever attempted, ordered by repo."""
+
+    @abc.abstractmethod
+    def mark_running(self, repo: str, at: datetime) -> None:
+        """Record an attempt start (status ``running``, ``last_attempt_at``); cursor untouched."""
+
+    @abc.abstractmethod
+    def mark_error(self, repo: str, error: str, at: datetime) -> None:
+        """Record a failed attempt (status ``error``, ``last_error``); rows and cursor untouched."""
+
+    @abc.abstractmethod
+    def write_batch(
+        self,
+        repo: str,
+        batch: Sequence[PullRequestWithReviews],
+        synced_at: datetime,
+        commit: SyncCommit | None = None,
+    ) -> None:
+        """Upsert the PRs, replace each PR's reviews, and apply ``commit`` (if any): one transaction."""
+
+    @abc.abstractmethod
+    def counts(self, repo: str) -> tuple[int, int]:
+        """Stored (pull requests, reviews) of one repository."""
+
+    @abc.abstractmethod
+    def pull_requests(self, repo: str) -> list[PullRequestRecord]:
+        """Every stored PR of a repository, ordered by number (used by checks, status and tests)."""
+
+    @abc.abstractmethod
+    def reviews(self, repo: str) -> list[ReviewRecord]:
+        """Every stored review of a repository, ordered by (pr_number, id)."""
+
+    @abc.abstractmethod
+    def recent_pull_request_numbers(self, repo: str, since: datetime) -> list[int]:
+        """Numbers of stored PRs with ``updated_at >= since`` (for the review re-sweep)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections (backends that pool them override this)."""

@@ -1,0 +1,1 @@
+"""Warehouse fixtures (filled in by the warehouse work)."""

@@ -35,7 +35,11 @@ class RateLimitedError(PrsyncError):
 
 
 class GitHubApiError(PrsyncError):
-    """GitHub answered with an error we do not handle specifically."""
+    """GitHub answered with an error we do not handle specifically (``status`` None: no answer)."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class MalformedPayloadError(PrsyncError):

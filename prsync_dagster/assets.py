@@ -1,0 +1,171 @@
+"""The ``github/pull_requests`` and ``github/pull_request_reviews`` assets, one run per repository.
+
+Both assets come from one sync of a repository partition, so they are one multi-asset: a run
+materializes both or neither. The asset is thin: it reads config and resources, calls the sync
+engine, and reports the engine's figures as materialization metadata.
+"""
+
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    Backoff,
+    Config,
+    Failure,
+    FreshnessPolicy,
+    Jitter,
+    MaterializeResult,
+    MetadataValue,
+    RetryPolicy,
+    RetryRequested,
+    multi_asset,
+)
+from pydantic import Field
+
+from prsync_dagster.errors import (
+    ConfigurationError,
+    GitHubAuthError,
+    InvalidRepositoryName,
+    MalformedPayloadError,
+    RateLimitedError,
+    RepositoryNotFound,
+)
+from prsync_dagster.partitions import normalize_repo, repositories
+from prsync_dagster.resources import GitHubResource, WarehouseResource
+from prsync_dagster.sync import SyncOptions, SyncReport, sync_repository
+
+PULL_REQUESTS = AssetKey(["github", "pull_requests"])
+PULL_REQUEST_REVIEWS = AssetKey(["github", "pull_request_reviews"])
+GROUP = "github"
+#: GitHub's secondary limits punish concurrency: steps that call GitHub share this pool.
+GITHUB_POOL = "github_api"
+
+#: No repository's data may be older than a day.
+FRESHNESS = FreshnessPolicy.time_window(fail_window=timedelta(hours=24), warn_window=timedelta(hours=12))
+
+#: Errors that another attempt cannot fix: fail at once with the reason.
+PERMANENT_ERRORS = (
+    InvalidRepositoryName,
+    RepositoryNotFound,
+    GitHubAuthError,
+    ConfigurationError,
+    MalformedPayloadError,
+)
+
+
+class SyncConfig(Config):
+    """Run config of a sync (the same for every partition of a run)."""
+
+    full_refresh: bool = Field(
+        default=False, description="Ignore the cursor and refetch every pull request of the repository."
+    )
+    review_sweep_days: int = Field(
+        default=0,
+        ge=0,
+        description="Also refetch reviews of PRs updated in the last N days (catches dismissals "
+        "that did not bump the PR's updated_at). 0 = off.",
+    )
+
+
+def _warehouse_kind() -> str:
+    url = os.environ.get("PRSYNC_WAREHOUSE_URL", "")
+    return "postgres" if url.startswith("postgres") else "duckdb"
+
+
+@multi_asset(
+    name="sync_github_repository",
+    specs=[
+        AssetSpec(
+            PULL_REQUESTS,
+            description="Pull requests of each tracked repository (table github.pull_requests), "
+            "kept current incrementally.",
+            group_name=GROUP,
+            kinds={"github", _warehouse_kind()},
+            freshness_policy=FRESHNESS,
+            metadata={"dagster/table_name": "github.pull_requests"},
+        ),
+        AssetSpec(
+            PULL_REQUEST_REVIEWS,
+            description="Reviews of those pull requests (table github.pull_request_reviews); a changed "
+            "PR's reviews are replaced, so dismissals and deletions are captured.",
+            group_name=GROUP,
+            kinds={"github", _warehouse_kind()},
+            freshness_policy=FRESHNESS,
+            deps=[PULL_REQUESTS],
+            metadata={"dagster/table_name": "github.pull_request_reviews"},
+        ),
+    ],
+    partitions_def=repositories,
+    can_subset=False,
+    retry_policy=RetryPolicy(max_retries=3, delay=30, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS),
+    pool=GITHUB_POOL,
+)
+def sync_github_repository(
+    context: AssetExecutionContext,
+    config: SyncConfig,
+    github: GitHubResource,
+    warehouse: WarehouseResource,
+) -> Iterator[MaterializeResult]:
+    """Fetch what changed on GitHub since this repository's last successful sync and upsert it."""
+    try:
+        repo = normalize_repo(context.partition_key)
+        options = SyncOptions(
+            strategy=github.sync_strategy(),
+            full_refresh=config.full_refresh,
+            review_sweep_days=config.review_sweep_days,
+        )
+        client_factory = github.client_factory()
+        with warehouse.open() as store:
+            report = sync_repository(repo, client_factory, store, options, log=context.log.info)
+            pull_requests, reviews = store.counts(repo)
+    except RateLimitedError as exc:
+        context.log.warning(f"{exc}; the attempt is rescheduled after the reset")
+        raise RetryRequested(max_retries=3, seconds_to_wait=exc.seconds_to_wait) from None
+    except PERMANENT_ERRORS as exc:
+        raise Failure(description=str(exc), allow_retries=False) from None
+    for warning in report.warnings:
+        context.log.warning(warning)
+    common = report_metadata(report)
+    yield MaterializeResult(
+        asset_key=PULL_REQUESTS,
+        metadata={
+            "dagster/row_count": pull_requests,
+            "pull_requests_upserted": report.pull_requests,
+            **common,
+        },
+    )
+    yield MaterializeResult(
+        asset_key=PULL_REQUEST_REVIEWS,
+        metadata={"dagster/row_count": reviews, "reviews_upserted": report.reviews, **common},
+    )
+
+
+def report_metadata(report: SyncReport) -> dict[str, Any]:
+    """The figures of a sync as they appear on every materialization in the UI."""
+    return {
+        "strategy": report.strategy,
+        "fetched_with": report.fetched_with,
+        "changed": report.changed,
+        "full_refresh": report.full_refresh,
+        "github_requests": report.requests,
+        "not_modified_304": report.not_modified,
+        "retries": report.retries,
+        "rate_limit_points": report.points,
+        "rest_points": report.rest_points,
+        "graphql_points": report.graphql_points,
+        "rate_limit_remaining_core": report.rate_limit_remaining.get("core", -1),
+        "rate_limit_remaining_graphql": report.rate_limit_remaining.get("graphql", -1),
+        "cursor_before": MetadataValue.text(
+            report.cursor_before.isoformat() if report.cursor_before else "none"
+        ),
+        "cursor_after": MetadataValue.text(
+            report.cursor_after.isoformat() if report.cursor_after else "none"
+        ),
+        "github_full_name": report.full_name,
+        "duration_s": report.seconds,
+    }

@@ -1,0 +1,25 @@
+"""The one Dagster entry point: ``defs`` (loaded by ``workspace.yaml`` and ``dagster dev``)."""
+
+from __future__ import annotations
+
+from dagster import Definitions
+
+from prsync_dagster.assets import sync_github_repository
+from prsync_dagster.automation import (
+    daily_github_sync,
+    every_repository_synced_within_24h,
+    freshness_check_job,
+    github_sync_job,
+    hourly_freshness_check,
+    tracked_repositories,
+)
+from prsync_dagster.resources import github_from_env, warehouse_from_env
+
+defs = Definitions(
+    assets=[sync_github_repository],
+    asset_checks=[every_repository_synced_within_24h],
+    jobs=[github_sync_job, freshness_check_job],
+    schedules=[daily_github_sync, hourly_freshness_check],
+    sensors=[tracked_repositories],
+    resources={"github": github_from_env(), "warehouse": warehouse_from_env()},
+)

@@ -1,0 +1,404 @@
+"""The PyGithub client of one sync: authentication, retries, rate-limit waits and request accounting.
+
+PyGithub's ``Requester`` does the HTTP, and its ``GithubRetry`` (an urllib3 ``Retry``) waits out
+rate limits. We add what a sync needs on top: a count of every request, retry, 304 and rate-limit
+point, a bounded wait on primary limits that GitHub signals with 429 as well as 403, and errors
+translated into :mod:`prsync_dagster.errors` with messages that never carry the token.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlparse
+
+import requests
+from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
+from github.GithubException import (
+    BadCredentialsException,
+    RateLimitExceededExceedsMaxWait,
+    RateLimitExceededException,
+    UnknownObjectException,
+)
+from github.Requester import Requester
+from urllib3.response import HTTPResponse
+from urllib3.util.retry import Retry
+
+from prsync_dagster.errors import (
+    ConfigurationError,
+    GitHubApiError,
+    GitHubAuthError,
+    RateLimitedError,
+    RepositoryNotFound,
+)
+
+DEFAULT_API_URL = "https://api.github.com"
+USER_AGENT = "prsync-dagster"
+
+
+@dataclass
+class RequestStats:
+    """What one sync cost on GitHub. Thread-safe counters, read at the end of a sync."""
+
+    requests: int = 0
+    not_modified: int = 0
+    retries: int = 0
+    rest_points: int = 0
+    graphql_points: int = 0
+    rate_limit_wait_s: float = 0.0
+    rate_limit_remaining: dict[str, int] = field(default_factory=dict)
+    rate_limit_reset: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def record_response(self, status: int, headers: dict[str, Any]) -> None:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        resource = str(lowered.get("x-ratelimit-resource", "core"))
+        with self._lock:
+            self.requests += 1
+            if status == 304:
+                self.not_modified += 1
+            elif resource == "core" and 200 <= status < 300:
+                self.rest_points += 1
+            if "x-ratelimit-remaining" in lowered:
+                self.rate_limit_remaining[resource] = int(float(lowered["x-ratelimit-remaining"]))
+            if "x-ratelimit-reset" in lowered:
+                self.rate_limit_reset[resource] = int(float(lowered["x-ratelimit-reset"]))
+
+    def record_retry(self, waited_s: float) -> None:
+        with self._lock:
+            self.requests += 1
+            self.retries += 1
+            self.rate_limit_wait_s += waited_s
+
+    def record_graphql_cost(self, cost: int) -> None:
+        with self._lock:
+            self.graphql_points += cost
+
+    @property
+    def points(self) -> int:
+        return self.rest_points + self.graphql_points
+
+
+class AccountingRetry(GithubRetry):
+    """``GithubRetry`` that counts retries and treats a primary-limit 429 like GitHub's 403.
+
+    GitHub documents both 403 and 429 for an exhausted primary limit; PyGithub only reads the
+    reset time of the 403. Waits beyond ``max_rate_limit_wait`` raise instead of blocking, so the
+    caller can reschedule the attempt after the reset.
+    """
+
+    def __init__(self, stats: RequestStats | None = None, **kwargs: Any) -> None:
+        self.stats = stats
+        super().__init__(**kwargs)
+
+    def new(self, **kw: Any) -> AccountingRetry:
+        kw["stats"] = self.stats
+        return super().new(**kw)
+
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: HTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> Retry:
+        retry_after = response.headers.get("Retry-After") if response is not None else None
+        if (
+            retry_after
+            and retry_after.isdigit()
+            and self.max_rate_limit_wait is not None
+            and int(retry_after) > self.max_rate_limit_wait
+        ):
+            assert response is not None
+            raise RateLimitExceededExceedsMaxWait(
+                response.status,
+                {"message": "secondary rate limit: Retry-After exceeds the configured wait"},
+                dict(response.headers),
+                wait=float(retry_after),
+            )
+        if response is not None and response.status == 429 and not retry_after:
+            retry = self._increment_primary_429(method, url, response, error, _pool, _stacktrace)
+        else:
+            retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        if self.stats is not None:
+            waited = float(retry_after) if retry_after and retry_after.isdigit() else retry.get_backoff_time()
+            self.stats.record_retry(waited)
+        return retry
+
+    def _increment_primary_429(
+        self,
+        method: str | None,
+        url: str | None,
+        response: HTTPResponse,
+        error: Exception | None,
+        _pool: Any,
+        _stacktrace: Any,
+    ) -> Retry:
+        retry = Retry.increment(self, method, url, response, error, _pool, _stacktrace)
+        reset = response.headers.get("X-RateLimit-Reset")
+        backoff = retry.get_backoff_time()
+        if reset and reset.isdigit():
+            backoff = max(backoff, int(reset) - time.time() + 1)
+        if self.max_rate_limit_wait is not None and backoff > self.max_rate_limit_wait:
+            raise RateLimitExceededExceedsMaxWait(
+                429, {"message": "API rate limit exceeded"}, dict(response.headers), wait=backoff
+            )
+        retry.get_backoff_time = lambda: backoff  # type: ignore[method-assign]
+        return retry
+
+
+@dataclass(frozen=True)
+class GitHubCredentials:
+    """A personal/installation token, or a GitHub App (id + private key) that finds its installation."""
+
+    token: str | None = None
+    app_id: str | None = None
+    app_private_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.token and not (self.app_id and self.app_private_key):
+            raise ConfigurationError(
+                "no GitHub credentials: set GITHUB_TOKEN (or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY)"
+            )
+
+    def __repr__(self) -> str:  # never show secrets, even in debug output
+        kind = "token" if self.token else f"app {self.app_id}"
+        return f"GitHubCredentials({kind})"
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """How to reach GitHub and how patient to be with it."""
+
+    api_url: str = DEFAULT_API_URL
+    timeout_s: int = 30
+    max_retries: int = 8
+    backoff_factor: float = 1.0
+    #: Longest wait for a primary or secondary rate limit before giving up the attempt.
+    max_rate_limit_wait_s: float = 300.0
+    #: Minimum wait on a secondary limit without ``Retry-After`` (then exponential).
+    secondary_rate_wait_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        validate_api_url(self.api_url)
+
+
+def validate_api_url(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigurationError(
+            f"GITHUB_API_URL must be an http(s) URL such as https://api.github.com or "
+            f"https://HOST/api/v3, got {url!r}"
+        )
+    return url.rstrip("/")
+
+
+_installation_cache: dict[tuple[str, str, str], int] = {}
+_installation_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: dict[str, Any]
+    data: Any
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+
+class GitHubClient:
+    """One sync's connection to GitHub for one repository owner. Not shared between syncs."""
+
+    def __init__(self, credentials: GitHubCredentials, settings: ClientSettings, owner: str) -> None:
+        self.stats = RequestStats()
+        self.settings = settings
+        auth = _auth_for_owner(credentials, settings, owner)
+        self._rest = self._connect(auth, retry_statuses=[*range(500, 600), 429])
+        # GitHub ends GraphQL queries that run over 10 s with 502/504: the fetcher shrinks its
+        # page instead of repeating the same query, so those statuses are not retried here.
+        self._graphql = self._connect(auth, retry_statuses=[500, 501, 503, *range(505, 600), 429])
+
+    def _connect(self, auth: Auth.Auth, retry_statuses: list[int]) -> Requester:
+        retry = AccountingRetry(
+            stats=self.stats,
+            total=self.settings.max_retries,
+            backoff_factor=self.settings.backoff_factor,
+            max_rate_limit_wait=self.settings.max_rate_limit_wait_s,
+            secondary_rate_wait=self.settings.secondary_rate_wait_s,
+            status_forcelist=retry_statuses,
+            backoff_jitter=0.5,
+        )
+        github = Github(
+            auth=auth,
+            base_url=self.settings.api_url,
+            timeout=self.settings.timeout_s,
+            user_agent=USER_AGENT,
+            per_page=100,
+            retry=retry,
+            lazy=True,
+            # GitHub asks for serial requests, not for a fixed pause; a sync is serial already.
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+        )
+        return github.requester
+
+    def close(self) -> None:
+        self._rest.close()
+        self._graphql.close()
+
+    def get(self, path: str, params: dict[str, Any] | None = None, etag: str | None = None) -> Response:
+        """GET a REST resource; with ``etag`` the request is conditional and a 304 costs nothing."""
+        headers = {"If-None-Match": etag} if etag else {}
+        with translate_errors(path):
+            status, resp_headers, body = self._rest.requestJson("GET", path, params, headers)
+        self.stats.record_response(status, resp_headers)
+        data = self._check(status, resp_headers, body, path)
+        return Response(status, resp_headers, data)
+
+    def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """POST a GraphQL query; returns ``data`` and accounts the query's ``rateLimit.cost``."""
+        with translate_errors("graphql"):
+            status, resp_headers, body = self._graphql.requestJson(
+                "POST", self._graphql.graphql_url, input={"query": query, "variables": variables}
+            )
+        self.stats.record_response(status, resp_headers)
+        payload = self._check(status, resp_headers, body, "graphql")
+        if not isinstance(payload, dict):
+            raise GitHubApiError("GitHub GraphQL answered with a body that is not a JSON object")
+        data: dict[str, Any] = payload.get("data") or {}
+        rate = data.get("rateLimit")
+        if isinstance(rate, dict) and isinstance(rate.get("cost"), int):
+            self.stats.record_graphql_cost(rate["cost"])
+            if isinstance(rate.get("remaining"), int):
+                self.stats.rate_limit_remaining["graphql"] = rate["remaining"]
+        if payload.get("errors"):
+            raise_graphql_errors(payload["errors"], resp_headers)
+        return data
+
+    def _check(self, status: int, headers: dict[str, Any], body: str, what: str) -> Any:
+        try:
+            data = json.loads(body) if body else None
+        except ValueError:
+            if status < 400:
+                raise GitHubApiError(
+                    f"GitHub answered {status} for {what} with a body that is not JSON"
+                ) from None
+            data = {"message": body[:200]}
+        if status >= 400:
+            with translate_errors(what):
+                raise Requester.createException(status, headers, data or {})
+        return data
+
+
+def raise_graphql_errors(errors: list[dict[str, Any]], headers: dict[str, Any]) -> None:
+    """GitHub answers GraphQL errors with HTTP 200; turn the ones we know into specific errors."""
+    types = {str(error.get("type")) for error in errors}
+    message = "; ".join(str(error.get("message")) for error in errors)[:500]
+    if "RATE_LIMITED" in types:
+        reset = headers.get("x-ratelimit-reset")
+        wait = max(1.0, float(reset) - time.time() + 1) if reset else 60.0
+        raise RateLimitedError(f"GitHub GraphQL rate limit exhausted: {message}", seconds_to_wait=wait)
+    if "NOT_FOUND" in types:
+        raise RepositoryNotFound(f"repository not found or no access (GitHub GraphQL: {message})")
+    raise GitHubApiError(f"GitHub GraphQL answered with errors: {message}")
+
+
+@contextmanager
+def translate_errors(what: str) -> Iterator[None]:
+    """Map PyGithub and requests exceptions to our errors, with messages free of secrets."""
+    try:
+        yield
+    except BadCredentialsException:
+        raise GitHubAuthError("GitHub rejected the token: 401 Bad credentials") from None
+    except RateLimitExceededException as exc:  # includes RateLimitExceededExceedsMaxWait
+        wait = getattr(exc, "wait", None) or _seconds_until_reset(exc.headers or {})
+        raise RateLimitedError(
+            f"GitHub rate limit exhausted ({_message(exc)}); reset in {wait:.0f}s", seconds_to_wait=wait
+        ) from None
+    except UnknownObjectException:
+        message = f"repository not found or no access (GitHub answered 404 for {what})"
+        raise RepositoryNotFound(message) from None
+    except GithubException as exc:
+        if exc.status == 401:
+            raise GitHubAuthError(f"GitHub rejected the token: 401 {_message(exc)}") from None
+        message = f"GitHub answered {exc.status} for {what}: {_message(exc)}"
+        raise GitHubApiError(message, status=exc.status) from None
+    except requests.exceptions.RetryError as exc:
+        status = _status_of_retry_error(exc)
+        raise GitHubApiError(
+            f"GitHub kept failing for {what} after retries (last status {status})", status=status
+        ) from None
+    except requests.exceptions.RequestException as exc:
+        raise GitHubApiError(f"could not reach GitHub for {what}: {type(exc).__name__}") from None
+
+
+def _status_of_retry_error(exc: requests.exceptions.RetryError) -> int | None:
+    reason = exc.args[0] if exc.args else None
+    text = str(getattr(reason, "reason", reason))
+    for code in ("500", "502", "503", "504", "429", "403"):
+        if f"{code} error" in text:
+            return int(code)
+    return None
+
+
+def _message(exc: GithubException) -> str:
+    data = exc.data
+    if isinstance(data, dict) and data.get("message"):
+        return str(data["message"])[:300]
+    return exc.message or "no message"
+
+
+def _seconds_until_reset(headers: dict[str, Any]) -> float:
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if "retry-after" in lowered and str(lowered["retry-after"]).isdigit():
+        return float(lowered["retry-after"])
+    reset = lowered.get("x-ratelimit-reset")
+    if reset is not None and str(reset).isdigit():
+        return max(1.0, int(reset) - time.time() + 1)
+    return 60.0
+
+
+def _auth_for_owner(credentials: GitHubCredentials, settings: ClientSettings, owner: str) -> Auth.Auth:
+    """A token as is; a GitHub App finds (once per process) its installation on ``owner``."""
+    if credentials.token:
+        return Auth.Token(credentials.token)
+    assert credentials.app_id and credentials.app_private_key
+    app_auth = Auth.AppAuth(credentials.app_id, credentials.app_private_key)
+    key = (settings.api_url, credentials.app_id, owner.lower())
+    with _installation_lock:
+        installation_id = _installation_cache.get(key)
+    if installation_id is None:
+        integration = GithubIntegration(auth=app_auth, base_url=settings.api_url, user_agent=USER_AGENT)
+        with translate_errors(f"the GitHub App installation of {owner}"):
+            installation_id = _find_installation(integration, owner)
+        with _installation_lock:
+            _installation_cache[key] = installation_id
+    # PyGithub refreshes the installation token before it expires.
+    return Auth.AppInstallationAuth(app_auth, installation_id)
+
+
+def _find_installation(integration: GithubIntegration, owner: str) -> int:
+    for lookup in (integration.get_org_installation, integration.get_user_installation):
+        try:
+            return int(lookup(owner).id)
+        except UnknownObjectException:
+            continue
+    raise RepositoryNotFound(f"the GitHub App is not installed on {owner!r}")
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)

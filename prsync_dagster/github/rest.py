@@ -1,0 +1,128 @@
+"""REST delta: the pulls list sorted by ``updated`` (newest first) with an early stop, plus reviews.
+
+Also the conditional no-change probe every strategy starts with: GitHub answers 304, free of
+rate-limit points, when the first page of the updated-sorted pulls list has not changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from prsync_dagster.errors import MalformedPayloadError
+from prsync_dagster.github.client import GitHubClient, Response
+from prsync_dagster.github.delta import PullRequestStream, RepoTarget
+from prsync_dagster.github.records import PullRequestRecord, PullRequestWithReviews, ReviewRecord
+
+LIST_PARAMS: dict[str, Any] = {"state": "all", "sort": "updated", "direction": "desc"}
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """The answer to "did anything change?": a 304, or page 1 of the updated-sorted list."""
+
+    url: str
+    etag: str | None
+    page: Response
+
+    @property
+    def unchanged(self) -> bool:
+        return self.page.not_modified
+
+
+def probe(client: GitHubClient, target: RepoTarget, etag: str | None, per_page: int) -> ProbeResult:
+    """Conditionally fetch page 1 of the pulls list, newest update first.
+
+    The ETag is only valid for the same URL, so the URL (without host) is returned to be stored
+    beside it. Any PR update moves that PR to the top of this list, which changes the page.
+    """
+    path = pulls_path(target)
+    params = {**LIST_PARAMS, "per_page": per_page}
+    page = client.get(path, params, etag=etag)
+    if not page.not_modified:
+        _observe_repo(target, page.data)
+    url = probe_url(target, per_page)
+    return ProbeResult(url=url, etag=page.etag or etag, page=page)
+
+
+def probe_url(target: RepoTarget, per_page: int) -> str:
+    """The identity of a probe, stored with its ETag (an ETag from another URL must not be sent)."""
+    return f"{pulls_path(target)}?per_page={per_page}&sort=updated&direction=desc&state=all"
+
+
+def pulls_path(target: RepoTarget) -> str:
+    return f"/repos/{target.full_name}/pulls"
+
+
+class RestPullRequestStream(PullRequestStream):
+    """One request per 100 changed PRs, plus one per changed PR for its reviews."""
+
+    strategy = "rest"
+
+    def __init__(self, client: GitHubClient, target: RepoTarget, first_page: Response | None = None) -> None:
+        super().__init__(client, target)
+        self._first_page = first_page
+
+    def changed_since(self, since: datetime | None) -> Iterator[PullRequestWithReviews]:
+        page = self._first_page
+        if page is None or page.not_modified:
+            page = self.client.get(pulls_path(self.target), {**LIST_PARAMS, "per_page": 100})
+        while True:
+            items = _as_list(page.data, self.target.key, "pulls list")
+            _observe_repo(self.target, items)
+            for item in items:
+                record = PullRequestRecord.from_rest(item, repo=self.target.key, repo_id=self._repo_id(item))
+                if since is not None and record.updated_at < since:
+                    return  # the list is sorted by updated_at: everything below is older
+                yield PullRequestWithReviews(pull_request=record, reviews=tuple(self._reviews(record)))
+            next_url = next_link(page.headers)
+            if next_url is None:
+                return
+            page = self.client.get(next_url)
+
+    def _reviews(self, pr: PullRequestRecord) -> Iterator[ReviewRecord]:
+        url: str | None = f"/repos/{self.target.full_name}/pulls/{pr.number}/reviews"
+        params: dict[str, Any] | None = {"per_page": 100}
+        while url is not None:
+            page = self.client.get(url, params)
+            for item in _as_list(page.data, self.target.key, f"reviews of #{pr.number}"):
+                yield ReviewRecord.from_rest(item, repo=pr.repo, repo_id=pr.repo_id, pr_number=pr.number)
+            url, params = next_link(page.headers), None
+
+    def _repo_id(self, item: dict[str, Any]) -> int:
+        if self.target.repo_id is None:
+            raise MalformedPayloadError(self.target.key, item.get("number"), "base.repo.id", "missing")
+        return self.target.repo_id
+
+
+def next_link(headers: dict[str, Any]) -> str | None:
+    """The ``rel="next"`` URL of GitHub's ``Link`` header, if any."""
+    link = headers.get("link") or headers.get("Link")
+    if not link:
+        return None
+    for part in str(link).split(","):
+        section = part.strip().split(";")
+        if len(section) >= 2 and any(p.strip() == 'rel="next"' for p in section[1:]):
+            return section[0].strip().strip("<>")
+    return None
+
+
+def _as_list(data: Any, repo: str, what: str) -> list[dict[str, Any]]:
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise MalformedPayloadError(repo, "-", what, "expected a JSON array of objects")
+    return data
+
+
+def _observe_repo(target: RepoTarget, items: Any) -> None:
+    """Take the repository's id and current name from the first PR's ``base.repo``."""
+    if not isinstance(items, list) or not items or not isinstance(items[0], dict):
+        return
+    base_repo = (items[0].get("base") or {}).get("repo") or {}
+    if isinstance(base_repo, dict):
+        repo_id = base_repo.get("id")
+        full_name = base_repo.get("full_name")
+        target.observe(
+            repo_id if isinstance(repo_id, int) else None, full_name if isinstance(full_name, str) else None
+        )

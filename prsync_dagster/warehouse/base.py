@@ -12,7 +12,7 @@ import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from prsync_dagster.github.records import PullRequestRecord, PullRequestWithReviews, ReviewRecord
 
@@ -36,6 +36,8 @@ class SyncState:
     last_attempt_at: datetime | None = None
     last_success_at: datetime | None = None
     last_error: str | None = None
+    #: When ``last_error`` happened (``last_attempt_at`` is when that attempt started).
+    last_error_at: datetime | None = None
     #: Strategy that ran last (``rest`` or ``graphql``) and the figures of the last sync.
     strategy: str | None = None
     last_report: dict[str, Any] = field(default_factory=dict)
@@ -61,6 +63,8 @@ class Warehouse(abc.ABC):
 
     #: ``duckdb`` or ``postgres``; shown in metadata and status.
     kind: str
+    #: Where the data lives, for people (file path or URL without password); shown in metadata and status.
+    location: str
 
     @abc.abstractmethod
     def migrate(self) -> None:
@@ -110,3 +114,10 @@ class Warehouse(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections (backends that pool them override this)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """``with open_warehouse() as wh:`` closes the warehouse however the block ends."""
+        self.close()

@@ -1,0 +1,131 @@
+"""DuckDB backend: one file, one process at a time.
+
+DuckDB lets a single process open a database file for writing (it takes an OS lock on the file;
+read-only openers are excluded too while a writer holds it). Dagster runs each partition's sync in
+its own process, and ``prsync status`` reads from yet another, so this backend never keeps the file
+open: every operation connects, runs one transaction and closes. A process that finds the file
+locked retries with exponential backoff and jitter until ``lock_timeout_s`` and then gives up with
+:class:`~prsync_dagster.errors.WarehouseLockedError` naming the process that holds the lock.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from prsync_dagster.errors import WarehouseError, WarehouseLockedError
+from prsync_dagster.warehouse.sql import SqlWarehouse
+
+_LOCK_MESSAGE = "Could not set lock on file"
+_HOLDER = re.compile(r"held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+#: First and largest pause between attempts to get the file lock, in seconds.
+_FIRST_DELAY_S = 0.02
+_MAX_DELAY_S = 0.5
+
+# Connections of one process to one file share a database instance, which has no file lock to
+# wait on but can fail concurrent transactions with write-write conflicts; threads of a process
+# therefore take turns per file, like processes do.
+_PROCESS_LOCKS: dict[str, threading.RLock] = {}
+_PROCESS_LOCKS_GUARD = threading.Lock()
+
+
+def _process_lock(path: Path) -> threading.RLock:
+    with _PROCESS_LOCKS_GUARD:
+        return _PROCESS_LOCKS.setdefault(str(path), threading.RLock())
+
+
+class _DuckDBExecutor:
+    """Runs the shared ``%s``-style SQL on a DuckDB connection (which wants ``?``)."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self._connection = connection
+
+    def execute(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        if params is None:
+            return self._connection.execute(sql).fetchall()
+        return self._connection.execute(sql.replace("%s", "?"), params).fetchall()
+
+
+class DuckDBWarehouse(SqlWarehouse):
+    """The warehouse in a DuckDB file (the default: no server to run)."""
+
+    kind = "duckdb"
+
+    def __init__(self, path: Path, *, lock_timeout_s: float = 60.0) -> None:
+        if not path.is_absolute():
+            raise ValueError(f"DuckDB path must be absolute, got {str(path)!r}")
+        self.path = path
+        self.location = str(path)
+        self.lock_timeout_s = lock_timeout_s
+
+    def __repr__(self) -> str:
+        return f"DuckDBWarehouse({self.location!r})"
+
+    @contextmanager
+    def _session(self, what: str) -> Iterator[_DuckDBExecutor]:
+        with _process_lock(self.path):
+            connection = self._connect(what)
+            try:
+                try:
+                    connection.execute("BEGIN TRANSACTION")
+                    yield _DuckDBExecutor(connection)
+                    connection.execute("COMMIT")
+                except BaseException:
+                    with suppress(duckdb.Error):
+                        connection.execute("ROLLBACK")
+                    raise
+            except duckdb.Error as exc:
+                raise self._error(exc, what) from exc
+            finally:
+                connection.close()
+
+    def _connect(self, what: str) -> duckdb.DuckDBPyConnection:
+        """Open the file, waiting (backoff + jitter) while another process holds its lock."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WarehouseError(
+                f"could not {what}: cannot create the directory of {self.path}: {exc}"
+            ) from exc
+        started = time.monotonic()
+        deadline = started + max(self.lock_timeout_s, 0.0)
+        delay = _FIRST_DELAY_S
+        while True:
+            try:
+                return duckdb.connect(str(self.path))
+            except duckdb.IOException as exc:
+                message = str(exc)
+                if _LOCK_MESSAGE not in message:
+                    raise self._error(exc, what) from exc
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise self._locked(message, time.monotonic() - started, what) from exc
+                time.sleep(min(delay * random.uniform(0.5, 1.5), remaining))
+                delay = min(delay * 2, _MAX_DELAY_S)
+            except duckdb.Error as exc:
+                raise self._error(exc, what) from exc
+
+    def _locked(self, message: str, waited_s: float, what: str) -> WarehouseLockedError:
+        holder = _HOLDER.search(message)
+        by = f" (PID {holder['pid']}, {holder['program']})" if holder else ""
+        return WarehouseLockedError(
+            f"could not {what}: the DuckDB file {self.path} is locked by another process{by}; "
+            f"waited {waited_s:.1f} s. DuckDB allows one process at a time per file: let that process "
+            "finish (or stop it), or raise the lock timeout (lock_timeout_s) if such waits are expected."
+        )
+
+    def _error(self, exc: duckdb.Error, what: str) -> WarehouseError:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        hint = ""
+        if isinstance(exc, duckdb.CatalogException) and "github" in str(exc):
+            hint = " (is the schema missing? run Warehouse.migrate() first)"
+        return WarehouseError(f"could not {what} in DuckDB file {self.path}: {message}{hint}")

@@ -1,0 +1,348 @@
+"""The SQL both backends share, and the warehouse logic written once on top of it.
+
+DuckDB and Postgres agree on everything this layer needs (``INSERT … ON CONFLICT``, ``GREATEST``,
+``unnest`` of typed array parameters, ``timestamptz``), so the semantics live here exactly once and
+a backend only supplies a connection with one transaction around it (:meth:`SqlWarehouse._session`)
+and its error translation. Statements are written with ``%s`` placeholders (psycopg's style; the
+DuckDB backend rewrites them to ``?``) and every value travels as a parameter, never as SQL text.
+
+Batches are written column-wise: one array parameter per column, expanded by ``unnest`` into rows,
+so a batch of any size costs a handful of statements instead of one round trip per row.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, date, datetime
+from typing import Any
+
+from prsync_dagster.github.records import PullRequestRecord, PullRequestWithReviews, ReviewRecord
+from prsync_dagster.warehouse.base import SyncCommit, SyncState, Warehouse
+from prsync_dagster.warehouse.migrate import Executor, apply_migrations
+
+#: Longest ``last_error`` stored; tracebacks beyond this are cut (the run's logs keep the rest).
+MAX_ERROR_LENGTH = 10_000
+
+#: (column, SQL type) of ``github.pull_requests`` as written from a :class:`PullRequestRecord`.
+PULL_REQUEST_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("repo", "TEXT"),
+    ("repo_id", "BIGINT"),
+    ("number", "INTEGER"),
+    ("id", "BIGINT"),
+    ("title", "TEXT"),
+    ("state", "TEXT"),
+    ("draft", "BOOLEAN"),
+    ("merged", "BOOLEAN"),
+    ("author_login", "TEXT"),
+    ("created_at", "TIMESTAMPTZ"),
+    ("updated_at", "TIMESTAMPTZ"),
+    ("closed_at", "TIMESTAMPTZ"),
+    ("merged_at", "TIMESTAMPTZ"),
+    ("base_ref", "TEXT"),
+    ("head_ref", "TEXT"),
+    ("html_url", "TEXT"),
+)
+
+#: (column, SQL type) of ``github.pull_request_reviews`` as written from a :class:`ReviewRecord`.
+REVIEW_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("repo", "TEXT"),
+    ("repo_id", "BIGINT"),
+    ("pr_number", "INTEGER"),
+    ("id", "BIGINT"),
+    ("author_login", "TEXT"),
+    ("state", "TEXT"),
+    ("submitted_at", "TIMESTAMPTZ"),
+    ("commit_id", "TEXT"),
+)
+
+SYNC_STATE_COLUMNS: tuple[str, ...] = (
+    "repo",
+    "status",
+    "repo_id",
+    "full_name",
+    "cursor",
+    "etag",
+    "probe_url",
+    "last_attempt_at",
+    "last_success_at",
+    "last_error",
+    "last_error_at",
+    "strategy",
+    "last_report",
+)
+
+
+def _insert_from_arrays(table: str, columns: Sequence[tuple[str, str]]) -> str:
+    """``INSERT INTO table (cols) SELECT unnest(%s::T[]), …``: one array parameter per column.
+
+    Only the identifiers and types of the constant column lists above are formatted into the text.
+    """
+    names = ", ".join(name for name, _ in columns)
+    arrays = ", ".join(f"unnest(%s::{sql_type}[])" for _, sql_type in columns)
+    return f"INSERT INTO {table} ({names}, synced_at) SELECT {arrays}, %s"
+
+
+_PR_KEY = ("repo", "number")
+
+UPSERT_PULL_REQUESTS = (
+    _insert_from_arrays("github.pull_requests", PULL_REQUEST_COLUMNS)
+    + " ON CONFLICT (repo, number) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name, _ in PULL_REQUEST_COLUMNS if name not in _PR_KEY)
+    + ", synced_at = excluded.synced_at"
+)
+
+# Deleting by review id too moves a review that GitHub now lists under another PR instead of
+# failing on the primary key (repo, id); the insert that follows needs no ON CONFLICT then.
+DELETE_REVIEWS = """
+DELETE FROM github.pull_request_reviews
+WHERE repo = %s
+  AND (pr_number IN (SELECT unnest(%s::INTEGER[])) OR id IN (SELECT unnest(%s::BIGINT[])))
+"""
+
+INSERT_REVIEWS = _insert_from_arrays("github.pull_request_reviews", REVIEW_COLUMNS)
+
+# GREATEST ignores NULL in both dialects: a commit without cursor keeps the stored one, and a full
+# refresh that saw only older PRs never moves the high-water mark back.
+COMMIT_SYNC = """
+INSERT INTO github.sync_state AS s (
+    repo, status, repo_id, full_name, cursor, etag, probe_url,
+    last_attempt_at, last_success_at, last_error, strategy, last_report
+) VALUES (%s, 'ok', %s, %s, %s, %s, %s, %s, %s, NULL, %s, %s)
+ON CONFLICT (repo) DO UPDATE SET
+    status = 'ok',
+    repo_id = COALESCE(excluded.repo_id, s.repo_id),
+    full_name = COALESCE(excluded.full_name, s.full_name),
+    cursor = GREATEST(s.cursor, excluded.cursor),
+    etag = excluded.etag,
+    probe_url = excluded.probe_url,
+    last_attempt_at = COALESCE(s.last_attempt_at, excluded.last_attempt_at),
+    last_success_at = excluded.last_success_at,
+    last_error = NULL,
+    last_error_at = NULL,
+    strategy = excluded.strategy,
+    last_report = excluded.last_report
+"""
+
+MARK_RUNNING = """
+INSERT INTO github.sync_state AS s (repo, status, last_attempt_at) VALUES (%s, 'running', %s)
+ON CONFLICT (repo) DO UPDATE SET status = 'running', last_attempt_at = excluded.last_attempt_at
+"""
+
+# The attempt started when mark_running said so; only an error without a recorded start dates it.
+MARK_ERROR = """
+INSERT INTO github.sync_state AS s (repo, status, last_attempt_at, last_error, last_error_at)
+VALUES (%s, 'error', %s, %s, %s)
+ON CONFLICT (repo) DO UPDATE SET
+    status = 'error',
+    last_attempt_at = CASE WHEN s.status = 'running' AND s.last_attempt_at IS NOT NULL
+                           THEN s.last_attempt_at ELSE excluded.last_attempt_at END,
+    last_error = excluded.last_error,
+    last_error_at = excluded.last_error_at
+"""
+
+SELECT_STATES = "SELECT " + ", ".join(SYNC_STATE_COLUMNS) + " FROM github.sync_state"  # noqa: S608
+
+SELECT_PULL_REQUESTS = (
+    "SELECT "  # noqa: S608 - constant column list
+    + ", ".join(name for name, _ in PULL_REQUEST_COLUMNS)
+    + " FROM github.pull_requests WHERE repo = %s ORDER BY number"
+)
+
+SELECT_REVIEWS = (
+    "SELECT "  # noqa: S608 - constant column list
+    + ", ".join(name for name, _ in REVIEW_COLUMNS)
+    + " FROM github.pull_request_reviews WHERE repo = %s ORDER BY pr_number, id"
+)
+
+COUNTS = """
+SELECT
+    (SELECT count(*) FROM github.pull_requests WHERE repo = %s),
+    (SELECT count(*) FROM github.pull_request_reviews WHERE repo = %s)
+"""
+
+RECENT_NUMBERS = """
+SELECT number FROM github.pull_requests WHERE repo = %s AND updated_at >= %s ORDER BY number
+"""
+
+
+class SqlWarehouse(Warehouse):
+    """The warehouse semantics over any connection that speaks the shared SQL above."""
+
+    @abc.abstractmethod
+    def _session(self, what: str) -> AbstractContextManager[Executor]:
+        """One connection and one transaction: commit when the block ends, roll back if it raises.
+
+        ``what`` completes "could not …" in error messages. Database errors come out as
+        :class:`~prsync_dagster.errors.WarehouseError` (or ``WarehouseLockedError``).
+        """
+
+    def _before_migrate(self, executor: Executor) -> None:
+        """Take the cross-process migration lock, where the backend needs one beyond its session."""
+
+    def _load_json(self, value: Any) -> dict[str, Any]:
+        """A JSON column as read back: text in DuckDB, already decoded by psycopg for JSONB."""
+        if value is None:
+            return {}
+        loaded = json.loads(value) if isinstance(value, str | bytes) else value
+        return dict(loaded) if isinstance(loaded, dict) else {"value": loaded}
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        with self._session("migrate the schema") as executor:
+            self._before_migrate(executor)
+            apply_migrations(executor, self.kind)
+
+    # -- sync state ---------------------------------------------------------------------------
+
+    def get_state(self, repo: str) -> SyncState | None:
+        with self._session(f"read the sync state of {repo}") as executor:
+            rows = executor.execute(SELECT_STATES + " WHERE repo = %s", [repo])
+        return self._state_from_row(rows[0]) if rows else None
+
+    def list_states(self) -> list[SyncState]:
+        with self._session("read the sync states") as executor:
+            rows = executor.execute(SELECT_STATES + " ORDER BY repo")
+        return [self._state_from_row(row) for row in rows]
+
+    def mark_running(self, repo: str, at: datetime) -> None:
+        _require_aware(at, "at")
+        with self._session(f"mark {repo} running") as executor:
+            executor.execute(MARK_RUNNING, [repo, at])
+
+    def mark_error(self, repo: str, error: str, at: datetime) -> None:
+        _require_aware(at, "at")
+        if len(error) > MAX_ERROR_LENGTH:
+            error = error[: MAX_ERROR_LENGTH - 15] + " …(truncated)"
+        with self._session(f"record the error of {repo}") as executor:
+            executor.execute(MARK_ERROR, [repo, at, error, at])
+
+    # -- rows ---------------------------------------------------------------------------------
+
+    def write_batch(
+        self,
+        repo: str,
+        batch: Sequence[PullRequestWithReviews],
+        synced_at: datetime,
+        commit: SyncCommit | None = None,
+    ) -> None:
+        check_batch(repo, batch, synced_at, commit)
+        pull_requests = [item.pull_request for item in batch]
+        reviews = [review for item in batch for review in item.reviews]
+        with self._session(f"write {len(batch)} pull requests of {repo}") as executor:
+            if pull_requests:
+                executor.execute(
+                    UPSERT_PULL_REQUESTS, _column_arrays(pull_requests, PULL_REQUEST_COLUMNS) + [synced_at]
+                )
+                executor.execute(
+                    DELETE_REVIEWS,
+                    [repo, [pr.number for pr in pull_requests], [review.id for review in reviews]],
+                )
+            if reviews:
+                executor.execute(INSERT_REVIEWS, _column_arrays(reviews, REVIEW_COLUMNS) + [synced_at])
+            if commit is not None:
+                executor.execute(
+                    COMMIT_SYNC,
+                    [
+                        repo,
+                        commit.repo_id,
+                        commit.full_name,
+                        commit.cursor,
+                        commit.etag,
+                        commit.probe_url,
+                        commit.success_at,
+                        commit.success_at,
+                        commit.strategy,
+                        json.dumps(commit.report, default=_json_default, sort_keys=True),
+                    ],
+                )
+
+    def counts(self, repo: str) -> tuple[int, int]:
+        with self._session(f"count the rows of {repo}") as executor:
+            (pull_requests, reviews), *_ = executor.execute(COUNTS, [repo, repo])
+        return int(pull_requests), int(reviews)
+
+    def pull_requests(self, repo: str) -> list[PullRequestRecord]:
+        names = [name for name, _ in PULL_REQUEST_COLUMNS]
+        with self._session(f"read the pull requests of {repo}") as executor:
+            rows = executor.execute(SELECT_PULL_REQUESTS, [repo])
+        return [PullRequestRecord(**dict(zip(names, row, strict=True))) for row in rows]
+
+    def reviews(self, repo: str) -> list[ReviewRecord]:
+        names = [name for name, _ in REVIEW_COLUMNS]
+        with self._session(f"read the reviews of {repo}") as executor:
+            rows = executor.execute(SELECT_REVIEWS, [repo])
+        return [ReviewRecord(**dict(zip(names, row, strict=True))) for row in rows]
+
+    def recent_pull_request_numbers(self, repo: str, since: datetime) -> list[int]:
+        _require_aware(since, "since")
+        with self._session(f"read the recent pull requests of {repo}") as executor:
+            rows = executor.execute(RECENT_NUMBERS, [repo, since])
+        return [int(row[0]) for row in rows]
+
+    def _state_from_row(self, row: Sequence[Any]) -> SyncState:
+        values = dict(zip(SYNC_STATE_COLUMNS, row, strict=True))
+        for key, value in values.items():
+            if isinstance(value, datetime):
+                values[key] = value.astimezone(UTC)
+        values["last_report"] = self._load_json(values["last_report"])
+        return SyncState(**values)
+
+
+def check_batch(
+    repo: str, batch: Sequence[PullRequestWithReviews], synced_at: datetime, commit: SyncCommit | None
+) -> None:
+    """Reject batches that could only come from a bug, before anything is written.
+
+    Rows of another repository would land in the wrong partition, and a PR or review listed twice
+    has no defined outcome (Postgres refuses it, DuckDB keeps one): both are caller errors.
+    """
+    _require_aware(synced_at, "synced_at")
+    numbers: set[int] = set()
+    review_ids: set[int] = set()
+    for item in batch:
+        pr = item.pull_request
+        if pr.repo != repo:
+            raise ValueError(f"pull request #{pr.number} belongs to {pr.repo!r}, not to {repo!r}")
+        if pr.number in numbers:
+            raise ValueError(f"pull request #{pr.number} of {repo} appears twice in one batch")
+        numbers.add(pr.number)
+        for review in item.reviews:
+            if review.repo != repo or review.pr_number != pr.number:
+                raise ValueError(
+                    f"review {review.id} of {review.repo}#{review.pr_number} listed under {repo}#{pr.number}"
+                )
+            if review.id in review_ids:
+                raise ValueError(f"review {review.id} of {repo} appears twice in one batch")
+            review_ids.add(review.id)
+    if commit is not None:
+        if commit.repo != repo:
+            raise ValueError(f"sync commit for {commit.repo!r} passed with a batch of {repo!r}")
+        _require_aware(commit.success_at, "commit.success_at")
+        if isinstance(commit.cursor, datetime):
+            _require_aware(commit.cursor, "commit.cursor")
+
+
+def _column_arrays(
+    records: Sequence[PullRequestRecord | ReviewRecord], columns: Sequence[tuple[str, str]]
+) -> list[Any]:
+    """Records turned into one Python list per column, the parameters of an ``unnest`` insert."""
+    return [[getattr(record, name) for record in records] for name, _ in columns]
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    """A naive timestamp would be read in the server's time zone: refuse it instead of guessing."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
+
+
+def _json_default(value: object) -> Any:
+    """Let reports carry timestamps and the like; they are stored as ISO text."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)

@@ -39,7 +39,6 @@ MAX_AGE = timedelta(hours=24)
 github_sync_job = define_asset_job(
     SYNC_JOB_NAME,
     selection=AssetSelection.assets(PULL_REQUESTS, PULL_REQUEST_REVIEWS).without_checks(),
-    partitions_def=repositories,
     description="Sync one repository partition: pull requests and reviews changed since its last sync.",
 )
 

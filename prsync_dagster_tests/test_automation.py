@@ -1,0 +1,138 @@
+"""The schedule, the repository-registry sensor and the per-repository freshness check."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from dagster import (
+    Definitions,
+    SensorResult,
+    SkipReason,
+    build_schedule_context,
+    build_sensor_context,
+    instance_for_test,
+)
+
+from prsync_dagster.automation import (
+    daily_github_sync,
+    evaluate_freshness,
+    every_repository_synced_within_24h,
+    freshness_check_job,
+    tracked_repositories,
+)
+from prsync_dagster.definitions import defs
+from prsync_dagster.partitions import repositories
+from prsync_dagster.resources import WarehouseResource
+from prsync_dagster.warehouse import open_warehouse
+from prsync_dagster.warehouse.base import SyncCommit, SyncState
+
+NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def instance():
+    with instance_for_test() as instance:
+        yield instance
+
+
+def test_definitions_expose_the_contract_names() -> None:
+    assert defs.resolve_schedule_def("daily_github_sync").cron_schedule == "0 4 * * *"
+    assert defs.resolve_schedule_def("daily_github_sync").execution_timezone == "UTC"
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {"github/pull_requests", "github/pull_request_reviews"} <= keys
+    assert defs.resolve_job_def("github_sync").partitions_def == repositories
+    assert repositories.name == "repositories"
+
+
+def test_schedule_starts_one_run_per_registered_repository(instance) -> None:
+    instance.add_dynamic_partitions("repositories", ["acme/widgets", "acme/gadgets", "bad name"])
+    context = build_schedule_context(
+        instance=instance, scheduled_execution_time=NOW, repository_def=defs.get_repository_def()
+    )
+    requests = list(daily_github_sync.evaluate_tick(context).run_requests or [])
+    assert [r.partition_key for r in requests] == ["acme/gadgets", "acme/widgets"]
+    assert [r.run_key for r in requests] == ["acme/gadgets@2026-11-28", "acme/widgets@2026-11-28"]
+    # deterministic: the same tick asks for the same runs (Dagster de-duplicates by run_key)
+    again = list(daily_github_sync.evaluate_tick(context).run_requests or [])
+    assert [r.run_key for r in again] == [r.run_key for r in requests]
+
+
+def test_schedule_with_no_repositories_requests_nothing(instance) -> None:
+    context = build_schedule_context(
+        instance=instance, scheduled_execution_time=NOW, repository_def=defs.get_repository_def()
+    )
+    assert list(daily_github_sync.evaluate_tick(context).run_requests or []) == []
+
+
+def test_sensor_registers_prsync_repos_and_starts_their_first_sync(instance, monkeypatch) -> None:
+    instance.add_dynamic_partitions("repositories", ["acme/widgets"])
+    monkeypatch.setenv("PRSYNC_REPOS", "Acme/Widgets, acme/gadgets,,not a repo, octo/Docs")
+    result = tracked_repositories(build_sensor_context(instance=instance))
+    assert isinstance(result, SensorResult)
+    added = [key for request in result.dynamic_partitions_requests for key in request.partition_keys]
+    assert added == ["acme/gadgets", "octo/docs"]
+    assert [r.partition_key for r in result.run_requests] == ["acme/gadgets", "octo/docs"]
+    instance.add_dynamic_partitions("repositories", added)
+    # nothing new the second time; and it never deletes
+    monkeypatch.setenv("PRSYNC_REPOS", "octo/docs")
+    assert isinstance(tracked_repositories(build_sensor_context(instance=instance)), SkipReason)
+    assert set(instance.get_dynamic_partitions("repositories")) == {
+        "acme/widgets",
+        "acme/gadgets",
+        "octo/docs",
+    }
+
+
+def _state(repo: str, last_success_at: datetime | None) -> SyncState:
+    return SyncState(repo=repo, status="ok" if last_success_at else "error", last_success_at=last_success_at)
+
+
+def test_freshness_verdict_names_each_stale_repository_and_its_lag() -> None:
+    keys = ["a/fresh", "b/stale", "c/never", "d/failed"]
+    states = {
+        "a/fresh": _state("a/fresh", NOW - timedelta(hours=2)),
+        "b/stale": _state("b/stale", NOW - timedelta(hours=30)),
+        "d/failed": _state("d/failed", None),
+    }
+    result = evaluate_freshness(keys, states, NOW)
+    assert not result.passed
+    assert "b/stale (last success 30h 0m ago)" in (result.description or "")
+    assert "c/never (never synced)" in (result.description or "")
+    assert "d/failed (never synced)" in (result.description or "")
+    assert "a/fresh" not in (result.description or "")
+    assert evaluate_freshness(["a/fresh"], states, NOW).passed
+
+
+def _commit(repo: str, at: datetime) -> SyncCommit:
+    return SyncCommit(
+        repo=repo, repo_id=1, full_name=repo, cursor=at, etag=None, probe_url=None,
+        success_at=at, strategy="auto", report={},
+    )  # fmt: skip
+
+
+def test_freshness_check_runs_through_dagster(instance, duckdb_url) -> None:
+    now = datetime.now(UTC)
+    with open_warehouse(duckdb_url) as warehouse:
+        warehouse.migrate()
+        warehouse.write_batch("acme/fresh", [], now, _commit("acme/fresh", now - timedelta(hours=1)))
+        warehouse.write_batch("acme/stale", [], now, _commit("acme/stale", now - timedelta(hours=25)))
+    instance.add_dynamic_partitions("repositories", ["acme/fresh", "acme/stale", "acme/never"])
+    check_defs = Definitions(
+        asset_checks=[every_repository_synced_within_24h],
+        jobs=[freshness_check_job],
+        resources={"warehouse": WarehouseResource(url=duckdb_url)},
+    )
+    result = check_defs.resolve_job_def("repository_freshness_check").execute_in_process(instance=instance)
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) == 1
+    evaluation = evaluations[0]
+    assert not evaluation.passed
+    stale = evaluation.metadata["stale_repositories"].value
+    assert set(stale) == {"acme/stale", "acme/never"}
+    assert stale["acme/never"] == "never synced"
+    assert stale["acme/stale"].startswith("last success 25h")
+
+
+def test_freshness_check_is_scheduled_at_least_hourly() -> None:
+    schedule = defs.resolve_schedule_def("hourly_freshness_check")
+    assert schedule.cron_schedule == "0 * * * *"
+    assert schedule.job_name == "repository_freshness_check"

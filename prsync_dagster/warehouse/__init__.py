@@ -139,7 +139,11 @@ def _parse_postgres(text: str) -> WarehouseUrl:
         port = parts.port
     except ValueError as exc:
         # urllib's message may quote the netloc; never repeat it.
-        reason = "the port is not a number" if "port" in str(exc).lower() else "it cannot be parsed"
+        reason = (
+            "the port is not a valid number (percent-encode '/', '@', ':' in a password)"
+            if "port" in str(exc).lower()
+            else "it cannot be parsed"
+        )
         raise _invalid(text, reason) from None
     if not parts.hostname:
         raise _invalid(text, "the Postgres URL has no host")

@@ -216,7 +216,8 @@ class SqlWarehouse(Warehouse):
     def mark_error(self, repo: str, error: str, at: datetime) -> None:
         _require_aware(at, "at")
         if len(error) > MAX_ERROR_LENGTH:
-            error = error[: MAX_ERROR_LENGTH - 15] + " …(truncated)"
+            suffix = " …(truncated)"
+            error = error[: MAX_ERROR_LENGTH - len(suffix)] + suffix
         with self._session(f"record the error of {repo}") as executor:
             executor.execute(MARK_ERROR, [repo, at, error, at])
 

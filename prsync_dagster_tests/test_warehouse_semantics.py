@@ -173,7 +173,7 @@ def test_failed_review_insert_rolls_back_the_whole_batch(warehouse: Warehouse) -
         pr_number=9,
         id=9001,
         author_login="x",
-        state=None,
+        state=None,  # type: ignore[arg-type]  # deliberately invalid
         submitted_at=T0,
         commit_id="c",
     )
@@ -194,7 +194,7 @@ def test_failed_state_update_rolls_back_rows(warehouse: Warehouse) -> None:
     warehouse.write_batch(REPO, make_batch(REPO, 2, 1), T0, commit_for(REPO, T0))
     before = raw_tables(warehouse)
 
-    bad_commit = commit_for(REPO, "not a timestamp")  # fails at the very last statement
+    bad_commit = commit_for(REPO, "not a timestamp")  # type: ignore[arg-type]  # fails at the last statement
     with pytest.raises(WarehouseError):
         warehouse.write_batch(REPO, make_batch(REPO, 4, 2, title="new"), T0 + timedelta(hours=1), bad_commit)
 
@@ -207,7 +207,7 @@ def test_exception_raised_inside_the_transaction_rolls_back(warehouse: Warehouse
 
     # A review object missing a field: reading it fails in Python while the transaction is open,
     # after the pull requests were upserted and the old reviews deleted.
-    broken = ReviewRecord.model_construct(repo=REPO, pr_number=1, id=5)
+    broken = ReviewRecord.model_construct(repo=REPO, pr_number=1, id=5)  # type: ignore[call-arg]
     with pytest.raises(AttributeError):
         warehouse.write_batch(
             REPO, [make_item(make_pr(REPO, 1, title="x"), [broken])], T0, commit_for(REPO, T0)

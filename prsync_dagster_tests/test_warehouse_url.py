@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from prsync_dagster.errors import ConfigurationError
+from prsync_dagster.errors import ConfigurationError, WarehouseError
 from prsync_dagster.warehouse import (
     ENV_VAR,
     default_warehouse_url,
@@ -162,3 +162,19 @@ def test_open_warehouse_reads_the_variable_and_falls_back_to_the_default(
     monkeypatch.setenv(ENV_VAR, "duckdb://relative.duckdb")
     with pytest.raises(ConfigurationError, match=ENV_VAR):
         open_warehouse()
+
+
+def test_unreachable_postgres_is_a_warehouse_error_without_password() -> None:
+    wh = open_warehouse("postgresql://u:hunter2@127.0.0.1:1/wh")
+    with pytest.raises(WarehouseError) as caught:
+        wh.migrate()
+    message = str(caught.value)
+    assert "cannot connect to the Postgres warehouse postgresql://u@127.0.0.1:1/wh" in message
+    assert "hunter2" not in message
+
+
+def test_duckdb_path_that_is_not_a_database_file_is_a_warehouse_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a database\n" * 1000)
+    for target in (tmp_path, tmp_path / "notes.txt"):
+        with pytest.raises(WarehouseError, match="could not migrate the schema in DuckDB file"):
+            open_warehouse(f"duckdb://{target}", lock_timeout_s=1).migrate()

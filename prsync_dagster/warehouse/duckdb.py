@@ -10,6 +10,7 @@ locked retries with exponential backoff and jitter until ``lock_timeout_s`` and 
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import threading
@@ -36,6 +37,17 @@ _MAX_DELAY_S = 0.5
 # therefore take turns per file, like processes do.
 _PROCESS_LOCKS: dict[str, threading.RLock] = {}
 _PROCESS_LOCKS_GUARD = threading.Lock()
+
+
+def _forget_process_locks() -> None:
+    """A forked child starts with no turns taken (a parent thread may have held one at fork time)."""
+    global _PROCESS_LOCKS_GUARD
+    _PROCESS_LOCKS.clear()
+    _PROCESS_LOCKS_GUARD = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_process_locks)
 
 
 def _process_lock(path: Path) -> threading.RLock:

@@ -22,7 +22,7 @@ import pytest
 from psycopg import sql
 
 from prsync_dagster.github.records import PullRequestRecord, PullRequestWithReviews, ReviewRecord
-from prsync_dagster.warehouse import open_warehouse
+from prsync_dagster.warehouse import describe_url, open_warehouse
 from prsync_dagster.warehouse.base import Warehouse
 
 DEFAULT_TEST_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -53,7 +53,9 @@ def postgres_server() -> str:
         with _admin_connect(url):
             pass
     except psycopg.Error as exc:
-        reason = f"Postgres test server {url} is not reachable: {str(exc).strip().splitlines()[0]}"
+        reason = (
+            f"Postgres test server {describe_url(url)} is not reachable: {str(exc).strip().splitlines()[0]}"
+        )
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(reason + " (CI=true: Postgres tests must run)")
         pytest.skip(reason + " (set PRSYNC_TEST_POSTGRES_URL)")

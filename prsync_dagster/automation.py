@@ -29,7 +29,7 @@ from dagster import (
 
 from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUESTS
 from prsync_dagster.errors import InvalidRepositoryName
-from prsync_dagster.partitions import normalize_repo, repositories
+from prsync_dagster.partitions import REPOSITORIES, normalize_repo, repositories
 from prsync_dagster.resources import WarehouseResource
 from prsync_dagster.warehouse.base import SyncState
 
@@ -45,7 +45,7 @@ github_sync_job = define_asset_job(
 
 def registered_repositories(instance: object) -> list[str]:
     """Registered partition keys that are valid repository names (others are skipped, not run)."""
-    keys = instance.get_dynamic_partitions(repositories.name)  # type: ignore[attr-defined]
+    keys = instance.get_dynamic_partitions(REPOSITORIES)  # type: ignore[attr-defined]
     valid = []
     for key in keys:
         try:
@@ -87,7 +87,7 @@ def tracked_repositories(context: SensorEvaluationContext) -> SensorResult | Ski
             wanted.append(normalize_repo(raw))
         except InvalidRepositoryName as exc:
             context.log.warning(f"PRSYNC_REPOS: {exc}")
-    existing = set(context.instance.get_dynamic_partitions(repositories.name))
+    existing = set(context.instance.get_dynamic_partitions(REPOSITORIES))
     new = sorted(set(wanted) - existing)
     if not new:
         return SkipReason("every repository in PRSYNC_REPOS is registered")

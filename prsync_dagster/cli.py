@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from prsync_dagster.errors import PrsyncError
-from prsync_dagster.partitions import normalize_repo, repositories
+from prsync_dagster.partitions import REPOSITORIES, normalize_repo
 from prsync_dagster.secrets import redact
 
 if TYPE_CHECKING:
@@ -114,10 +114,10 @@ def repos_add(names: Annotated[list[str], typer.Argument(metavar="OWNER/NAME..."
     """Register repositories (adds Dagster partitions; the next schedule tick syncs them)."""
     keys = normalize_all(names)
     with dagster_instance() as instance:
-        existing = set(instance.get_dynamic_partitions(repositories.name))
+        existing = set(instance.get_dynamic_partitions(REPOSITORIES))
         new = [key for key in keys if key not in existing]
         if new:
-            instance.add_dynamic_partitions(repositories.name, new)
+            instance.add_dynamic_partitions(REPOSITORIES, new)
     for key in keys:
         out.print(f"{'added' if key in new else 'already registered'}: {key}", markup=False)
 
@@ -128,10 +128,10 @@ def repos_remove(names: Annotated[list[str], typer.Argument(metavar="OWNER/NAME.
     """Unregister repositories (stops syncing them; their stored rows are kept)."""
     keys = normalize_all(names)
     with dagster_instance() as instance:
-        existing = set(instance.get_dynamic_partitions(repositories.name))
+        existing = set(instance.get_dynamic_partitions(REPOSITORIES))
         for key in keys:
             if key in existing:
-                instance.delete_dynamic_partition(repositories.name, key)
+                instance.delete_dynamic_partition(REPOSITORIES, key)
                 out.print(f"removed: {key} (stored rows are kept)", markup=False)
             else:
                 out.print(f"not registered: {key}", markup=False)
@@ -142,7 +142,7 @@ def repos_remove(names: Annotated[list[str], typer.Argument(metavar="OWNER/NAME.
 def repos_list() -> None:
     """List registered repositories."""
     with dagster_instance() as instance:
-        for key in sorted(instance.get_dynamic_partitions(repositories.name)):
+        for key in sorted(instance.get_dynamic_partitions(REPOSITORIES)):
             out.print(key, markup=False)
 
 
@@ -270,14 +270,14 @@ def sync(
     keys = normalize_all(names or [])
     check_environment()
     with dagster_instance() as instance:
-        registered = set(instance.get_dynamic_partitions(repositories.name))
+        registered = set(instance.get_dynamic_partitions(REPOSITORIES))
         if not keys:
             keys = sorted(registered)
             if not keys:
                 raise CliError("no repositories registered: run `prsync repos add OWNER/NAME` first")
         new = [key for key in keys if key not in registered]
         if new:
-            instance.add_dynamic_partitions(repositories.name, new)
+            instance.add_dynamic_partitions(REPOSITORIES, new)
             err.print(f"registered {', '.join(new)}", markup=False)
 
         def progress(outcome: SyncOutcome) -> None:
@@ -314,7 +314,7 @@ def status() -> None:
     from prsync_dagster.warehouse import open_warehouse
 
     with dagster_instance() as instance:
-        registered = set(instance.get_dynamic_partitions(repositories.name))
+        registered = set(instance.get_dynamic_partitions(REPOSITORIES))
     url = os.environ.get("PRSYNC_WAREHOUSE_URL") or None
     with open_warehouse(url) as warehouse:
         warehouse.migrate()
@@ -346,7 +346,7 @@ def status() -> None:
                 f"{report.get('strategy')}/{report.get('fetched_with')}: "
                 f"{report.get('requests', 0)} req, {report.get('points', 0)} pts"
             )
-        label = state.status if state else "never synced"
+        label: str = state.status if state else "never synced"
         if key not in registered:
             label += " (unregistered)"
         table.add_row(

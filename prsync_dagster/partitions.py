@@ -12,7 +12,9 @@ from dagster import DynamicPartitionsDefinition
 
 from prsync_dagster.errors import InvalidRepositoryName
 
-repositories = DynamicPartitionsDefinition(name="repositories")
+#: Name of the dynamic partitions definition (instance API calls take the name).
+REPOSITORIES = "repositories"
+repositories = DynamicPartitionsDefinition(name=REPOSITORIES)
 
 _OWNER = re.compile(r"[A-Za-z0-9-]{1,39}")
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")

@@ -26,7 +26,7 @@ from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster.warehouse.base import Warehouse
 
 
-class GitHubResource(ConfigurableResource):  # type: ignore[type-arg]
+class GitHubResource(ConfigurableResource):
     """How to reach GitHub (token or GitHub App) and which fetch strategy to use."""
 
     token: str | None = Field(default=None, description="GITHUB_TOKEN: a PAT or installation token.")
@@ -65,7 +65,7 @@ class GitHubResource(ConfigurableResource):  # type: ignore[type-arg]
         return lambda owner: GitHubClient(credentials, settings, owner)
 
 
-class WarehouseResource(ConfigurableResource):  # type: ignore[type-arg]
+class WarehouseResource(ConfigurableResource):
     """Where rows land: ``PRSYNC_WAREHOUSE_URL`` (DuckDB file by default, or Postgres)."""
 
     url: str | None = Field(
@@ -94,16 +94,18 @@ def github_from_env() -> GitHubResource:
     A GitHub App is used when ``GITHUB_APP_ID`` is set, a token otherwise. Optional settings are
     passed as ``EnvVar`` only when set, so their defaults apply otherwise.
     """
-    if os.environ.get("GITHUB_APP_ID"):
-        auth: dict[str, EnvVar] = {
-            "app_id": EnvVar("GITHUB_APP_ID"),
-            "app_private_key": EnvVar("GITHUB_APP_PRIVATE_KEY"),
-        }
-    else:
-        auth = {"token": EnvVar("GITHUB_TOKEN")}
-    optional = {"api_url": "GITHUB_API_URL", "strategy": "PRSYNC_GITHUB_STRATEGY"}
-    settings = {field: EnvVar(var) for field, var in optional.items() if os.environ.get(var)}
-    return GitHubResource(**auth, **settings)
+
+    def env(name: str) -> EnvVar | None:
+        return EnvVar(name) if os.environ.get(name) else None
+
+    app = bool(os.environ.get("GITHUB_APP_ID"))
+    return GitHubResource(
+        token=None if app else EnvVar("GITHUB_TOKEN"),
+        app_id=env("GITHUB_APP_ID"),
+        app_private_key=EnvVar("GITHUB_APP_PRIVATE_KEY") if app else None,
+        api_url=env("GITHUB_API_URL") or DEFAULT_API_URL,
+        strategy=env("PRSYNC_GITHUB_STRATEGY") or "auto",
+    )
 
 
 def warehouse_from_env() -> WarehouseResource:

@@ -100,6 +100,25 @@ def test_same_batch_twice_leaves_identical_tables(warehouse: Warehouse) -> None:
     assert warehouse.counts(REPO) == (10, 30)
 
 
+def test_unchanged_rows_keep_their_synced_at_when_written_again_later(warehouse: Warehouse) -> None:
+    batch = make_batch(REPO, 5, 2)
+    warehouse.write_batch(REPO, batch, T0)
+    before = {k: v for k, v in raw_tables(warehouse).items() if k != "github.sync_state"}
+    warehouse.write_batch(REPO, batch, T0 + timedelta(hours=5))
+    after = {k: v for k, v in raw_tables(warehouse).items() if k != "github.sync_state"}
+    assert after == before
+    # a changed review gets the new synced_at; its siblings keep theirs
+    changed_review = batch[0].reviews[0].model_copy(update={"state": "DISMISSED"})
+    warehouse.write_batch(
+        REPO,
+        [make_item(batch[0].pull_request, [changed_review, *batch[0].reviews[1:]])],
+        T0 + timedelta(hours=6),
+    )
+    synced = dict(_rows(warehouse, "SELECT id, synced_at FROM github.pull_request_reviews"))
+    assert synced[changed_review.id] == T0 + timedelta(hours=6)
+    assert synced[batch[0].reviews[1].id] == T0
+
+
 def test_upsert_updates_changed_pull_requests_and_keeps_others(warehouse: Warehouse) -> None:
     warehouse.write_batch(REPO, make_batch(REPO, 4, 1), T0)
     later = T0 + timedelta(hours=1)

@@ -85,24 +85,34 @@ def _insert_from_arrays(table: str, columns: Sequence[tuple[str, str]]) -> str:
     return f"INSERT INTO {table} ({names}, synced_at) SELECT {arrays}, %s"
 
 
-_PR_KEY = ("repo", "number")
+def _upsert(table: str, columns: Sequence[tuple[str, str]], key: tuple[str, ...]) -> str:
+    """Insert, or update a row whose content changed; an identical row (and its ``synced_at``)
+    stays untouched, so repeating a sync leaves the tables byte-for-byte identical."""
+    values = [name for name, _ in columns if name not in key]
+    short = table.split(".")[-1]
+    return (
+        _insert_from_arrays(table, columns)
+        + f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
+        + ", ".join(f"{name} = excluded.{name}" for name in values)
+        + ", synced_at = excluded.synced_at"
+        + f" WHERE ({', '.join(f'{short}.{name}' for name in values)})"
+        + f" IS DISTINCT FROM ({', '.join(f'excluded.{name}' for name in values)})"
+    )
 
-UPSERT_PULL_REQUESTS = (
-    _insert_from_arrays("github.pull_requests", PULL_REQUEST_COLUMNS)
-    + " ON CONFLICT (repo, number) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name, _ in PULL_REQUEST_COLUMNS if name not in _PR_KEY)
-    + ", synced_at = excluded.synced_at"
-)
 
-# Deleting by review id too moves a review that GitHub now lists under another PR instead of
-# failing on the primary key (repo, id); the insert that follows needs no ON CONFLICT then.
+UPSERT_PULL_REQUESTS = _upsert("github.pull_requests", PULL_REQUEST_COLUMNS, ("repo", "number"))
+
+# A changed PR's review list replaces the stored one: reviews it no longer lists are deleted (this
+# is how dismissed-then-deleted and deleted PENDING reviews disappear); the rest are upserted by
+# (repo, id), which also moves a review that GitHub now lists under another PR.
 DELETE_REVIEWS = """
 DELETE FROM github.pull_request_reviews
 WHERE repo = %s
-  AND (pr_number IN (SELECT unnest(%s::INTEGER[])) OR id IN (SELECT unnest(%s::BIGINT[])))
+  AND pr_number IN (SELECT unnest(%s::INTEGER[]))
+  AND id NOT IN (SELECT unnest(%s::BIGINT[]))
 """
 
-INSERT_REVIEWS = _insert_from_arrays("github.pull_request_reviews", REVIEW_COLUMNS)
+INSERT_REVIEWS = _upsert("github.pull_request_reviews", REVIEW_COLUMNS, ("repo", "id"))
 
 # GREATEST ignores NULL in both dialects: a commit without cursor keeps the stored one, and a full
 # refresh that saw only older PRs never moves the high-water mark back.

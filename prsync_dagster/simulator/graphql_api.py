@@ -1,0 +1,644 @@
+"""``POST /graphql``: execution with graphql-core, GitHub's cost formula, errors shaped like GitHub's.
+
+Cost (https://docs.github.com/en/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api):
+every connection needs one request per parent node, i.e. the product of the ``first``/``last``
+of all enclosing connections; the sum of those requests divided by 100, rounded to the nearest
+whole number, with a minimum of 1, is the point cost. ``nodeCount`` is the number of nodes the
+query may return (the same products including each connection's own page size); more than
+500,000 is refused like GitHub does.
+
+Cursors are keyset-based like GitHub's (``cursor:v2:`` + msgpack of the ordering key), so an
+item that is updated while a client pages by ``UPDATED_AT DESC`` moves to the front and is not
+returned again, while the items after the cursor key continue.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    build_schema,
+    execute,
+    get_named_type,
+    get_operation_ast,
+    parse,
+    validate,
+    value_from_ast_untyped,
+)
+from graphql.error import GraphQLSyntaxError
+
+from prsync_dagster.simulator._util import HTML_ORIGIN, decode_cursor, encode_cursor, iso, node_id, sha1_hex
+from prsync_dagster.simulator.graphql_schema import SDL
+from prsync_dagster.simulator.model import Account, PullRequest, Repo, Review, World
+
+MAX_NODES = 500_000
+MAX_PAGE = 100
+DOCS = "https://docs.github.com/graphql"
+
+
+@dataclass
+class QueryCost:
+    """Static analysis of one operation."""
+
+    requests: int
+    nodes: int
+    too_many_nodes_at: str | None = None
+
+    @property
+    def points(self) -> int:
+        return max(1, math.floor(self.requests / 100 + 0.5))
+
+
+@dataclass
+class RateSnapshot:
+    """What ``rateLimit { ... }`` reports for the current query (after charging it)."""
+
+    cost: int
+    limit: int
+    remaining: int
+    used: int
+    reset_at: datetime
+    node_count: int
+
+
+@dataclass
+class Viewer:
+    """Who is asking: the token's account plus, for installation tokens, the visible owner."""
+
+    account: Account
+    installation_owner: str | None = None
+    repository_ids: frozenset[int] | None = None
+
+    def can_see(self, repo: Repo) -> bool:
+        if self.installation_owner is None:
+            return True
+        if repo.owner.login.lower() != self.installation_owner:
+            return False
+        return self.repository_ids is None or repo.id in self.repository_ids
+
+
+class GitHubError(GraphQLError):
+    """A field error carrying GitHub's top-level ``type`` (NOT_FOUND, MISSING_PAGINATION_BOUNDARIES...)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message, extensions={"type": kind})
+
+
+# ---- static analysis ------------------------------------------------------------------------
+
+
+def analyze(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: dict[str, Any]
+) -> QueryCost:
+    """Requests and node count of the chosen operation, per GitHub's documented formula."""
+    operation = get_operation_ast(document, operation_name)
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    result = QueryCost(0, 0)
+    if operation is None:
+        return result
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return result
+
+    def page_size(node: FieldNode) -> int:
+        for name in ("first", "last"):
+            for arg in node.arguments or ():
+                if arg.name.value == name:
+                    value = value_from_ast_untyped(arg.value, variables)
+                    if isinstance(value, int) and value > 0:
+                        return value
+        return 0
+
+    def walk(selection_set: SelectionSetNode, parent: GraphQLNamedType, mult: int, depth: int) -> None:
+        if depth > 64:
+            return
+        for sel in selection_set.selections:
+            if isinstance(sel, FieldNode):
+                fields = getattr(parent, "fields", None)
+                name = sel.name.value
+                if fields is None or name not in fields:
+                    continue
+                target = get_named_type(fields[name].type)
+                child = mult
+                if target.name.endswith("Connection"):
+                    result.requests += mult
+                    child = mult * page_size(sel)
+                    result.nodes += child
+                    if result.nodes > MAX_NODES and result.too_many_nodes_at is None:
+                        result.too_many_nodes_at = name
+                if sel.selection_set is not None:
+                    walk(sel.selection_set, target, child, depth + 1)
+            elif isinstance(sel, InlineFragmentNode):
+                cond = schema.get_type(sel.type_condition.name.value) if sel.type_condition else parent
+                walk(sel.selection_set, cond or parent, mult, depth + 1)
+            elif isinstance(sel, FragmentSpreadNode):
+                frag = fragments.get(sel.name.value)
+                if frag is not None:
+                    cond = schema.get_type(frag.type_condition.name.value)
+                    walk(frag.selection_set, cond or parent, mult, depth + 1)
+
+    walk(operation.selection_set, root, 1, 0)
+    return result
+
+
+# ---- pagination -----------------------------------------------------------------------------
+
+
+def _selects_items(info: Any) -> bool:
+    """True when the connection field selects ``nodes`` or ``edges`` (then first/last is required)."""
+    for node in info.field_nodes:
+        stack = [node.selection_set] if node.selection_set else []
+        while stack:
+            sel_set = stack.pop()
+            for sel in sel_set.selections:
+                if isinstance(sel, FieldNode) and sel.name.value in ("nodes", "edges"):
+                    return True
+                if isinstance(sel, InlineFragmentNode):
+                    stack.append(sel.selection_set)
+                if isinstance(sel, FragmentSpreadNode):
+                    frag = info.fragments.get(sel.name.value)
+                    if frag is not None:
+                        stack.append(frag.selection_set)
+    return False
+
+
+def paginate(
+    info: Any,
+    field_name: str,
+    items: Sequence[Any],
+    key: Callable[[Any], list[Any]],
+    wrap: Callable[[Any], Any],
+    descending: bool,
+    first: int | None,
+    last: int | None,
+    after: str | None,
+    before: str | None,
+) -> dict[str, Any]:
+    """A Relay connection over ``items`` (already ordered), with keyset cursors."""
+    if first is None and last is None and _selects_items(info):
+        raise GitHubError(
+            "MISSING_PAGINATION_BOUNDARIES",
+            f"You must provide a `first` or `last` value to properly paginate the `{field_name}` connection.",
+        )
+    for arg, value in (("first", first), ("last", last)):
+        if value is not None and value > MAX_PAGE:
+            raise GitHubError(
+                "EXCESSIVE_PAGINATION",
+                f"Requesting {value} records on the `{field_name}` connection exceeds the "
+                f"`{arg}` limit of {MAX_PAGE} records.",
+            )
+        if value is not None and value < 0:
+            raise GitHubError(
+                "INVALID_ARGUMENTS", f"`{arg}` on the `{field_name}` connection cannot be negative."
+            )
+    keys = [key(i) for i in items]
+    # Order-preserving comparable keys: negate nothing, just compare in the list's own order.
+    sort_keys = [_Comparable(k, descending) for k in keys]
+    start, end = 0, len(items)
+    for cursor, is_after in ((after, True), (before, False)):
+        if cursor is None:
+            continue
+        try:
+            ckey = decode_cursor(cursor)
+            if len(ckey) != len(keys[0] if keys else ckey):
+                raise ValueError("cursor shape")
+            probe = _Comparable(ckey, descending)
+            if is_after:
+                start = max(start, bisect.bisect_right(sort_keys, probe))
+            else:
+                end = min(end, bisect.bisect_left(sort_keys, probe))
+        except (ValueError, TypeError) as exc:
+            raise GitHubError(
+                "INVALID_CURSOR_ARGUMENTS", f"`{cursor}` does not appear to be a valid cursor."
+            ) from exc
+    window = list(range(start, max(start, end)))
+    if first is not None:
+        window = window[:first]
+    if last is not None:
+        window = window[-last:] if last else []
+    page = [items[i] for i in window]
+    cursors = [encode_cursor(keys[i]) for i in window]
+    return {
+        "totalCount": len(items),
+        "pageInfo": {
+            "hasNextPage": bool(window) and window[-1] < len(items) - 1,
+            "hasPreviousPage": (window[0] > 0) if window else start > 0,
+            "startCursor": cursors[0] if cursors else None,
+            "endCursor": cursors[-1] if cursors else None,
+        },
+        "nodes": [wrap(i) for i in page],
+        "edges": [{"cursor": c, "node": wrap(i)} for c, i in zip(cursors, page, strict=True)],
+    }
+
+
+class _Comparable:
+    """Wraps a key so bisect works on lists ordered ascending or descending."""
+
+    __slots__ = ("desc", "key")
+
+    def __init__(self, key: list[Any], desc: bool) -> None:
+        self.key = key
+        self.desc = desc
+
+    def __lt__(self, other: _Comparable) -> bool:
+        return bool(self.key > other.key) if self.desc else bool(self.key < other.key)
+
+
+def _ts(value: datetime) -> str:
+    """Timestamp inside cursors, in the offset form GitHub's cursors carry."""
+    return value.isoformat()
+
+
+# ---- object wrappers (field names are GraphQL's) -------------------------------------------
+
+
+class Ctx:
+    """Per-request context: the world, the viewer and the rate-limit snapshot."""
+
+    def __init__(self, world: World, viewer: Viewer, rate: RateSnapshot) -> None:
+        self.world = world
+        self.viewer = viewer
+        self.rate = rate
+
+
+def actor(acc: Account | None) -> dict[str, Any] | None:
+    """User, Bot or Organization; None for deleted accounts (GitHub's ``author: null``)."""
+    if acc is None:
+        return None
+    login = acc.graphql_login
+    typename = {"Bot": "Bot", "Organization": "Organization"}.get(acc.type, "User")
+    path = f"/apps/{login}" if acc.type == "Bot" else f"/{login}"
+    avatar = f"https://avatars.githubusercontent.com/u/{acc.id}?v=4"
+    return {
+        "__typename": typename,
+        "id": acc.node_id,
+        "databaseId": acc.id,
+        "login": login,
+        "name": None,
+        "resourcePath": path,
+        "url": f"{HTML_ORIGIN}{path}",
+        "avatarUrl": lambda info, size=None: avatar if size is None else f"{avatar}&s={size}",
+    }
+
+
+class GqlRepo:
+    """Repository."""
+
+    def __init__(self, ctx: Ctx, repo: Repo) -> None:
+        self.ctx = ctx
+        self.repo = repo
+        self.id = repo.node_id
+        self.databaseId = repo.id
+        self.name = repo.name
+        self.nameWithOwner = repo.full_name
+        self.owner = actor(repo.owner)
+        self.url = repo.html_url
+        self.description = repo.description
+        self.isPrivate = repo.private
+        self.isFork = False
+        self.createdAt = iso(repo.created_at)
+        self.updatedAt = iso(repo.updated_at)
+
+    def pullRequest(self, info: Any, number: int) -> GqlPull | None:
+        pr = self.repo.pulls.get(number)
+        if pr is None:
+            raise GitHubError("NOT_FOUND", f"Could not resolve to a PullRequest with the number of {number}.")
+        return GqlPull(self.ctx, self.repo, pr)
+
+    def pullRequests(
+        self,
+        info: Any,
+        first: int | None = None,
+        last: int | None = None,
+        after: str | None = None,
+        before: str | None = None,
+        orderBy: dict[str, str] | None = None,
+        states: list[str] | None = None,
+        labels: list[str] | None = None,
+        baseRefName: str | None = None,
+        headRefName: str | None = None,
+    ) -> dict[str, Any]:
+        field = (orderBy or {}).get("field")
+        descending = (orderBy or {}).get("direction") == "DESC"
+        pulls = list(self.repo.pulls.values())
+        if states:
+            wanted = set(states)
+            pulls = [p for p in pulls if _pr_state(p) in wanted]
+        if labels:
+            names = set(labels)
+            pulls = [p for p in pulls if names & {lab.name for lab in p.labels}]
+        if baseRefName is not None:
+            pulls = [p for p in pulls if p.base_ref == baseRefName]
+        if headRefName is not None:
+            pulls = [p for p in pulls if p.head_ref == headRefName]
+        key: Callable[[PullRequest], list[Any]]
+        if field == "CREATED_AT":
+            key = lambda p: [_ts(p.created_at), p.id]  # noqa: E731
+        elif field == "UPDATED_AT":
+            key = lambda p: [_ts(p.updated_at), p.id]  # noqa: E731
+        elif field == "COMMENTS":
+            key = lambda p: [p.comments, p.id]  # noqa: E731
+        else:
+            key = lambda p: [p.id]  # noqa: E731
+            descending = False
+        pulls.sort(key=key, reverse=descending)
+        return paginate(
+            info,
+            "pullRequests",
+            pulls,
+            key,
+            lambda p: GqlPull(self.ctx, self.repo, p),
+            descending,
+            first,
+            last,
+            after,
+            before,
+        )
+
+
+def _pr_state(pr: PullRequest) -> str:
+    if pr.merged:
+        return "MERGED"
+    return "OPEN" if pr.state == "open" else "CLOSED"
+
+
+class GqlPull:
+    """PullRequest."""
+
+    def __init__(self, ctx: Ctx, repo: Repo, pr: PullRequest) -> None:
+        self.ctx, self.repo_obj, self.pr = ctx, repo, pr
+        self.id = pr.node_id
+        self.databaseId = pr.id
+        self.number = pr.number
+        self.title = pr.title
+        self.body = pr.body or ""
+        self.state = _pr_state(pr)
+        self.isDraft = pr.draft
+        self.merged = pr.merged
+        self.closed = pr.state == "closed"
+        self.locked = pr.locked
+        self.createdAt = iso(pr.created_at)
+        self.updatedAt = iso(pr.updated_at)
+        self.closedAt = iso(pr.closed_at)
+        self.mergedAt = iso(pr.merged_at)
+        self.author = actor(pr.author)
+        self.mergedBy = actor(pr.merged_by)
+        self.authorAssociation = pr.author_association
+        self.baseRefName = pr.base_ref
+        self.baseRefOid = pr.base_sha
+        self.headRefName = pr.head_ref
+        self.headRefOid = pr.head_sha
+        self.isCrossRepository = pr.fork is not None or pr.head_repo_deleted
+        self.url = f"{repo.html_url}/pull/{pr.number}"
+        self.permalink = self.url
+        self.additions = pr.additions
+        self.deletions = pr.deletions
+        self.changedFiles = pr.changed_files
+
+    def repository(self, info: Any) -> GqlRepo:
+        return GqlRepo(self.ctx, self.repo_obj)
+
+    def reviews(
+        self,
+        info: Any,
+        first: int | None = None,
+        last: int | None = None,
+        after: str | None = None,
+        before: str | None = None,
+        states: list[str] | None = None,
+        author: str | None = None,
+    ) -> dict[str, Any]:
+        items = sorted(self.pr.reviews, key=lambda r: r.id)
+        if states:
+            wanted = set(states)
+            items = [r for r in items if r.state in wanted]
+        if author is not None:
+            items = [
+                r for r in items if r.author is not None and r.author.graphql_login.lower() == author.lower()
+            ]
+        return paginate(
+            info,
+            "reviews",
+            items,
+            lambda r: [r.id],
+            lambda r: GqlReview(self.ctx, self.repo_obj, self.pr, r),
+            False,
+            first,
+            last,
+            after,
+            before,
+        )
+
+    def commits(
+        self,
+        info: Any,
+        first: int | None = None,
+        last: int | None = None,
+        after: str | None = None,
+        before: str | None = None,
+    ) -> dict[str, Any]:
+        pr, repo = self.pr, self.repo_obj
+        n = max(1, pr.commits)
+        oids = [sha1_hex(repo.id, pr.number, "commit", i) for i in range(n - 1)] + [pr.head_sha]
+
+        def wrap(i: int) -> dict[str, Any]:
+            share = pr.additions // n + (pr.additions % n if i == n - 1 else 0)
+            cut = pr.deletions // n + (pr.deletions % n if i == n - 1 else 0)
+            files = max(1, min(pr.changed_files, 1 + i % max(1, pr.changed_files)))
+            commit = {
+                "id": node_id("C", repo.id, int(oids[i][:12], 16)),
+                "oid": oids[i],
+                "additions": share,
+                "deletions": cut,
+                "changedFiles": files,
+                "changedFilesIfAvailable": files,
+                "committedDate": iso(pr.created_at),
+                "message": f"Commit {i + 1} of #{pr.number}",
+                "url": f"{repo.html_url}/commit/{oids[i]}",
+            }
+            return {
+                "id": node_id("PURC", repo.id, pr.id, i),
+                "commit": commit,
+                "pullRequest": self,
+                "url": f"{repo.html_url}/pull/{pr.number}/commits/{oids[i]}",
+            }
+
+        return paginate(
+            info, "commits", list(range(n)), lambda i: [i], wrap, False, first, last, after, before
+        )
+
+
+class GqlReview:
+    """PullRequestReview."""
+
+    def __init__(self, ctx: Ctx, repo: Repo, pr: PullRequest, review: Review) -> None:
+        self.ctx, self.repo_obj, self.pr_obj = ctx, repo, pr
+        self.id = review.node_id
+        self.databaseId = review.id
+        self.state = review.state
+        self.body = review.body
+        self.author = actor(review.author)
+        self.authorAssociation = review.author_association
+        self.submittedAt = iso(review.submitted_at)
+        self.publishedAt = iso(review.submitted_at)
+        self.createdAt = iso(review.created_at)
+        self.updatedAt = iso(review.submitted_at or review.created_at)
+        self.url = f"{repo.html_url}/pull/{pr.number}#pullrequestreview-{review.id}"
+        self.commit = {
+            "id": node_id("C", repo.id, int(review.commit_id[:12], 16)),
+            "oid": review.commit_id,
+            "additions": 0,
+            "deletions": 0,
+            "changedFiles": 0,
+            "changedFilesIfAvailable": 0,
+            "committedDate": self.createdAt,
+            "message": "",
+            "url": f"{repo.html_url}/commit/{review.commit_id}",
+        }
+
+    def pullRequest(self, info: Any) -> GqlPull:
+        return GqlPull(self.ctx, self.repo_obj, self.pr_obj)
+
+
+class RootQuery:
+    """Query."""
+
+    def __init__(self, ctx: Ctx) -> None:
+        self.ctx = ctx
+
+    def repository(self, info: Any, owner: str, name: str, followRenames: bool = True) -> GqlRepo | None:
+        world = self.ctx.world
+        repo, moved = world.find_repo(owner, name)
+        if repo is None or (moved and not followRenames) or not self.ctx.viewer.can_see(repo):
+            raise GitHubError(
+                "NOT_FOUND", f"Could not resolve to a Repository with the name '{owner}/{name}'."
+            )
+        return GqlRepo(self.ctx, repo)
+
+    def viewer(self, info: Any) -> dict[str, Any] | None:
+        return actor(self.ctx.viewer.account)
+
+    def rateLimit(self, info: Any, dryRun: bool = False) -> dict[str, Any]:
+        rate = self.ctx.rate
+        return {
+            "cost": rate.cost,
+            "limit": rate.limit,
+            "remaining": rate.remaining,
+            "used": rate.used,
+            "resetAt": iso(rate.reset_at),
+            "nodeCount": rate.node_count,
+        }
+
+
+# ---- error formatting -----------------------------------------------------------------------
+
+_UNDEFINED_FIELD = re.compile(r"Cannot query field '(?P<field>[^']+)' on type '(?P<type>[^']+)'\.")
+
+
+def format_error(err: GraphQLError) -> dict[str, Any]:
+    """GitHub's error shape: ``type``, ``path``, ``locations``, ``message`` (in that order)."""
+    out: dict[str, Any] = {}
+    ext = dict(err.extensions or {})
+    message = err.message
+    match = _UNDEFINED_FIELD.match(message)
+    if match:
+        message = f"Field '{match['field']}' doesn't exist on type '{match['type']}'"
+        ext = {"code": "undefinedField", "typeName": match["type"], "fieldName": match["field"]}
+    if "type" in ext:
+        out["type"] = ext.pop("type")
+    if err.path:
+        out["path"] = list(err.path)
+    if ext:
+        out["extensions"] = ext
+    if err.locations:
+        out["locations"] = [{"line": loc.line, "column": loc.column} for loc in err.locations]
+    out["message"] = message
+    return out
+
+
+@dataclass
+class Prepared:
+    """A parsed and validated request, ready to be costed and executed."""
+
+    document: DocumentNode
+    operation_name: str | None
+    variables: dict[str, Any]
+    cost: QueryCost
+
+
+class GraphQLAPI:
+    """Schema plus the prepare/execute steps the HTTP layer calls around rate limiting."""
+
+    def __init__(self) -> None:
+        self.schema = build_schema(SDL)
+        query_type = self.schema.query_type
+        assert isinstance(query_type, GraphQLObjectType)
+
+    def prepare(self, payload: Any) -> Prepared | dict[str, Any]:
+        """Parse and validate; returns a GitHub-shaped error body instead when that fails."""
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            return {"errors": [{"message": "A query attribute must be specified and must be a string."}]}
+        variables = payload.get("variables") or {}
+        if not isinstance(variables, dict):
+            return {"errors": [{"message": "Variables are invalid JSON."}]}
+        operation_name = payload.get("operationName") or None
+        try:
+            document = parse(payload["query"])
+        except GraphQLSyntaxError as exc:
+            return {"errors": [format_error(exc)]}
+        errors = validate(self.schema, document)
+        if errors:
+            return {"errors": [format_error(e) for e in errors]}
+        operation = get_operation_ast(document, operation_name)
+        if not isinstance(operation, OperationDefinitionNode):
+            return {"errors": [{"message": "An operation name is required"}]}
+        if operation.operation.value != "query":
+            return {"errors": [{"message": f"Schema is not configured for {operation.operation.value}s"}]}
+        cost = analyze(self.schema, document, operation_name, variables)
+        if cost.too_many_nodes_at is not None:
+            return {
+                "errors": [
+                    {
+                        "type": "MAX_NODE_LIMIT_EXCEEDED",
+                        "message": f"By the time this query traverses to the {cost.too_many_nodes_at} "
+                        f"connection, it is requesting up to {cost.nodes:,} possible nodes which exceeds "
+                        f"the maximum limit of {MAX_NODES:,}.",
+                    }
+                ]
+            }
+        return Prepared(document, operation_name, variables, cost)
+
+    def run(self, prepared: Prepared, ctx: Ctx) -> dict[str, Any]:
+        """Execute against the world (the caller holds the world lock)."""
+        result = execute(
+            self.schema,
+            prepared.document,
+            root_value=RootQuery(ctx),
+            context_value=ctx,
+            variable_values=prepared.variables,
+            operation_name=prepared.operation_name,
+        )
+        if not isinstance(result, ExecutionResult):  # pragma: no cover - resolvers are synchronous
+            raise RuntimeError("async execution is not supported")
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [format_error(e) for e in result.errors]
+        return body

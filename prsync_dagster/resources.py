@@ -34,8 +34,12 @@ class GitHubResource(ConfigurableResource):
     app_private_key: str | None = Field(
         default=None, description="GITHUB_APP_PRIVATE_KEY: the App's PEM private key (contents)."
     )
-    api_url: str = Field(default=DEFAULT_API_URL, description="GITHUB_API_URL: the REST base URL.")
-    strategy: str = Field(default="auto", description="PRSYNC_GITHUB_STRATEGY: auto, graphql or rest.")
+    api_url: str | None = Field(
+        default=None, description="REST base URL; unset: $GITHUB_API_URL, else https://api.github.com."
+    )
+    strategy: str | None = Field(
+        default=None, description="auto, graphql or rest; unset: $PRSYNC_GITHUB_STRATEGY, else auto."
+    )
     max_rate_limit_wait_s: float = Field(
         default=300.0,
         description="Longest wait for a rate-limit reset inside one attempt; beyond it the attempt "
@@ -47,7 +51,10 @@ class GitHubResource(ConfigurableResource):
     max_retries: int = Field(default=8, description="HTTP retries per request (5xx, 429, rate limits).")
 
     def sync_strategy(self) -> Strategy:
-        return parse_strategy(self.strategy)
+        return parse_strategy(self.strategy or os.environ.get("PRSYNC_GITHUB_STRATEGY") or "auto")
+
+    def base_url(self) -> str:
+        return validate_api_url(self.api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL)
 
     def client_factory(self) -> ClientFactory:
         """A factory of per-sync clients; validates settings first so errors come early and clear."""
@@ -57,7 +64,7 @@ class GitHubResource(ConfigurableResource):
         for secret in (self.token, self.app_private_key):
             register_secret(secret)
         settings = ClientSettings(
-            api_url=validate_api_url(self.api_url),
+            api_url=self.base_url(),
             max_rate_limit_wait_s=self.max_rate_limit_wait_s,
             secondary_rate_wait_s=self.secondary_rate_wait_s,
             max_retries=self.max_retries,
@@ -91,8 +98,8 @@ class WarehouseResource(ConfigurableResource):
 def github_from_env() -> GitHubResource:
     """The GitHub resource as configured by environment variables (documented in the README).
 
-    A GitHub App is used when ``GITHUB_APP_ID`` is set, a token otherwise. Optional settings are
-    passed as ``EnvVar`` only when set, so their defaults apply otherwise.
+    A GitHub App is used when ``GITHUB_APP_ID`` is set, a token otherwise. Secrets are ``EnvVar``s,
+    resolved when a run starts; the non-secret settings (API URL, strategy) are read then too.
     """
 
     def env(name: str) -> EnvVar | None:
@@ -103,8 +110,6 @@ def github_from_env() -> GitHubResource:
         token=None if app else EnvVar("GITHUB_TOKEN"),
         app_id=env("GITHUB_APP_ID"),
         app_private_key=EnvVar("GITHUB_APP_PRIVATE_KEY") if app else None,
-        api_url=env("GITHUB_API_URL") or DEFAULT_API_URL,
-        strategy=env("PRSYNC_GITHUB_STRATEGY") or "auto",
     )
 
 

@@ -199,19 +199,22 @@ def _sync(
 
     stream = _stream(options.strategy, client, target, probed)
     progress = _Progress()
-    batch: list[PullRequestWithReviews] = []
+    # Keyed by number: a PR updated while we page shifts the REST list, so a PR can show up on two
+    # pages; the later copy was fetched later and wins.
+    batch: dict[int, PullRequestWithReviews] = {}
     for item in stream.changed_since(since):
-        batch.append(item)
+        batch.pop(item.pull_request.number, None)
+        batch[item.pull_request.number] = item
         updated = item.pull_request.updated_at
         progress.newest = updated if progress.newest is None else max(progress.newest, updated)
         if len(batch) >= options.batch_size:
             # Rows only: the cursor moves with the last batch, so a crash here is harmless.
-            _write(warehouse, key, batch, progress, commit=None)
+            _write(warehouse, key, list(batch.values()), progress, commit=None)
             say(f"{key}: stored {progress.pull_requests} pull requests so far")
-            batch = []
+            batch = {}
     return _finish(
         key, target, client, warehouse, options, started_at, clock, progress, cursor_before, probed,
-        changed=True, batch=batch, fetched_with=stream.strategy,
+        changed=True, batch=list(batch.values()), fetched_with=stream.strategy,
     )  # fmt: skip
 
 

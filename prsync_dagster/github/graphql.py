@@ -16,11 +16,11 @@ from prsync_dagster.github.client import GitHubClient
 from prsync_dagster.github.delta import PullRequestStream, RepoTarget
 from prsync_dagster.github.records import PullRequestRecord, PullRequestWithReviews, ReviewRecord
 
-REVIEW_FIELDS = "databaseId state submittedAt author { login } commit { oid }"
+REVIEW_FIELDS = "databaseId state submittedAt author { __typename login } commit { oid }"
 
 PULL_REQUEST_FIELDS = f"""
   number title state isDraft merged createdAt updatedAt closedAt mergedAt
-  author {{ login }} baseRefName headRefName url databaseId
+  author {{ __typename login }} baseRefName headRefName url databaseId
   reviews(first: 100) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ {REVIEW_FIELDS} }} }}
 """
 

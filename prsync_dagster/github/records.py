@@ -102,7 +102,7 @@ class PullRequestRecord(BaseModel):
                 state="open" if state == "OPEN" else "closed",
                 draft=node["isDraft"],
                 merged=node["merged"],
-                author_login=author.get("login") if author else None,
+                author_login=graphql_login(author),
                 created_at=node["createdAt"],
                 updated_at=node["updatedAt"],
                 closed_at=node.get("closedAt"),
@@ -156,7 +156,7 @@ class ReviewRecord(BaseModel):
                 repo_id=repo_id,
                 pr_number=pr_number,
                 id=node["databaseId"],
-                author_login=author.get("login") if author else None,
+                author_login=graphql_login(author),
                 state=node["state"],
                 submitted_at=node.get("submittedAt"),
                 commit_id=commit.get("oid") if commit else None,
@@ -172,6 +172,17 @@ class PullRequestWithReviews(BaseModel):
 
     pull_request: PullRequestRecord
     reviews: tuple[ReviewRecord, ...]
+
+
+def graphql_login(actor: dict[str, Any] | None) -> str | None:
+    """The REST spelling of a GraphQL actor's login: GraphQL names a bot ``renovate`` where REST
+    says ``renovate[bot]``; both strategies must fill the tables identically."""
+    if not actor:
+        return None
+    login = actor["login"]
+    if actor.get("__typename") == "Bot" and isinstance(login, str) and not login.endswith("[bot]"):
+        return f"{login}[bot]"
+    return login
 
 
 def _parse(parse: Callable[[], _R], *, repo: str, pr_number: object, what: str = "pull request") -> _R:

@@ -1,0 +1,229 @@
+"""The incremental sync core, through PyGithub over HTTP against the simulator, on both backends.
+
+Every test here runs for each fetch strategy (``auto``: REST probe then GraphQL; ``graphql``;
+``rest``), because all three must fill the same tables identically and correctly.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+import pytest
+
+from prsync_dagster.errors import GitHubAuthError, RepositoryNotFound
+from prsync_dagster.simulator import GitHubSimulator
+from prsync_dagster.warehouse.base import Warehouse
+from prsync_dagster_tests.sync_helpers import differences, run_sync
+
+STRATEGIES = ["auto", "graphql", "rest"]
+
+
+@pytest.fixture(params=STRATEGIES)
+def strategy(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def some_pr(sim: GitHubSimulator, repo: str) -> int:
+    """A pull request number of ``repo`` (plain issues share the number sequence)."""
+    return int(sorted(pr["number"] for pr in sim.truth(repo)["pull_requests"])[3])
+
+
+def sync_all(sim: GitHubSimulator, warehouse: Warehouse, strategy: str, **options: object) -> list:
+    return [run_sync(sim, warehouse, repo, strategy=strategy, **options) for repo in sim.repos()]
+
+
+def test_first_sync_equals_truth(simulator: GitHubSimulator, warehouse: Warehouse, strategy: str) -> None:
+    reports = sync_all(simulator, warehouse, strategy)
+    for repo, report in zip(simulator.repos(), reports, strict=True):
+        assert differences(simulator, warehouse, repo) == []
+        truth = simulator.truth(repo)
+        assert report.pull_requests == len(truth["pull_requests"]) == 120
+        assert report.reviews == len(truth["reviews"])
+        state = warehouse.get_state(repo.lower())
+        assert state is not None and state.status == "ok"
+        # the cursor is the newest stored updated_at, never the wall clock
+        assert state.cursor == max(pr["updated_at"] for pr in truth["pull_requests"])
+        assert state.repo_id == truth["repo_id"]
+        assert state.full_name == repo
+
+
+def test_first_sync_cost(simulator: GitHubSimulator, warehouse: Warehouse, strategy: str) -> None:
+    """GraphQL: one query per 100 PRs (+ probe, + overflow reviews); REST: a request per PR."""
+    for repo in simulator.repos():
+        truth = simulator.truth(repo)
+        pages = math.ceil(len(truth["pull_requests"]) / 100)
+        report = run_sync(simulator, warehouse, repo, strategy=strategy)
+        if strategy == "rest":
+            review_pages = sum(
+                max(1, math.ceil(sum(1 for r in truth["reviews"] if r["pr_number"] == pr["number"]) / 100))
+                for pr in truth["pull_requests"]
+            )
+            assert report.requests == pages + review_pages
+        else:
+            overflow = sum(
+                1 for pr in truth["pull_requests"]
+                if sum(1 for r in truth["reviews"] if r["pr_number"] == pr["number"]) > 100
+            )  # fmt: skip
+            probe = 1 if strategy == "auto" else 0
+            assert report.requests == probe + pages + overflow
+            assert report.points == report.requests  # 100 PRs x 100 reviews = 1 point a query
+
+
+def mutate_everything(sim: GitHubSimulator, repo: str) -> set[int]:
+    """Updated, new, closed and merged PRs; new reviews; a dismissed review. Returns touched PRs."""
+    truth = sim.truth(repo)
+    old = sorted(truth["pull_requests"], key=lambda pr: pr["updated_at"])
+    open_prs = [pr["number"] for pr in old if pr["state"] == "open"]
+    touched = {old[0]["number"], old[5]["number"], open_prs[0], open_prs[1], open_prs[2]}
+    sim.update_pull(repo, old[0]["number"], title="Retitled after a long time")
+    sim.update_pull(repo, old[5]["number"], body="new description")
+    sim.close_pull(repo, open_prs[0])
+    sim.merge_pull(repo, open_prs[1])
+    sim.add_review(repo, open_prs[2], state="CHANGES_REQUESTED", author="carol")
+    new = sim.open_pull(repo, title="Brand new", author="dave")
+    touched.add(new["pull_request"]["number"])
+    reviewed = next(r for r in truth["reviews"] if r["state"] in ("APPROVED", "CHANGES_REQUESTED"))
+    sim.dismiss_review(repo, reviewed["pr_number"], reviewed["id"])
+    touched.add(reviewed["pr_number"])
+    sim.add_review(repo, new["pull_request"]["number"], state="APPROVED", author="erin")
+    return touched
+
+
+def test_incremental_sync_after_mutations_equals_truth_and_is_cheap(
+    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+) -> None:
+    sync_all(simulator, warehouse, strategy)
+    for repo in simulator.repos():
+        before = warehouse.get_state(repo.lower())
+        touched = mutate_everything(simulator, repo)
+        report = run_sync(simulator, warehouse, repo, strategy=strategy)
+        assert differences(simulator, warehouse, repo) == []
+        assert report.changed and report.pull_requests >= len(touched)
+        # "at most (pages of changed PRs + changed PRs)" requests; GraphQL needs far fewer
+        changed_pages = math.ceil(report.pull_requests / 100)
+        assert report.requests <= changed_pages + report.pull_requests
+        if strategy != "rest":
+            assert report.requests <= 1 + changed_pages
+        after = warehouse.get_state(repo.lower())
+        assert before and after and after.cursor and before.cursor
+        assert after.cursor > before.cursor
+        assert after.cursor == max(pr["updated_at"] for pr in simulator.truth(repo)["pull_requests"])
+
+
+@pytest.mark.parametrize("strategy", ["auto", "rest"])
+def test_sync_without_change_costs_zero_points(
+    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+) -> None:
+    repo = simulator.repos()[0]
+    run_sync(simulator, warehouse, repo, strategy=strategy)
+    simulator.reset_stats()
+    report = run_sync(simulator, warehouse, repo, strategy=strategy)
+    assert not report.changed
+    assert report.points == 0 and report.not_modified == 1 and report.requests == 1
+    stats = simulator.stats()
+    assert stats["points_used"] == {"core": 0, "graphql": 0}
+    assert stats["not_modified"] == 1
+    # ... and the next change is seen again
+    simulator.update_pull(repo, some_pr(simulator, repo), title="changed after the 304")
+    report = run_sync(simulator, warehouse, repo, strategy=strategy)
+    assert report.changed and differences(simulator, warehouse, repo) == []
+
+
+def test_pr_updated_while_paging_is_not_lost(
+    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+) -> None:
+    """A PR updated between two page requests is never skipped for good: the cursor stays behind it."""
+    repo = simulator.repos()[0]
+    oldest = min(simulator.truth(repo)["pull_requests"], key=lambda pr: pr["updated_at"])["number"]
+    fired: list[str] = []
+
+    def mutate_after_first_page(method: str, path: str, query: dict[str, str]) -> None:
+        is_page = (method == "GET" and path.endswith("/pulls") and query.get("per_page") == "100") or (
+            method == "POST" and path == "/graphql"
+        )
+        if is_page and not fired:
+            fired.append(path)
+            simulator.update_pull(repo, oldest, title="updated while the sync was paging")
+
+    simulator.on_request(mutate_after_first_page)
+    run_sync(simulator, warehouse, repo, strategy=strategy)
+    assert fired
+    state = warehouse.get_state(repo.lower())
+    moved = next(pr for pr in simulator.truth(repo)["pull_requests"] if pr["number"] == oldest)
+    assert state and state.cursor and state.cursor <= moved["updated_at"]
+    run_sync(simulator, warehouse, repo, strategy=strategy)
+    assert differences(simulator, warehouse, repo) == []
+
+
+def test_same_sync_twice_leaves_identical_tables_and_full_refresh_keeps_cursor(
+    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+) -> None:
+    repo = simulator.repos()[1]
+    run_sync(simulator, warehouse, repo, strategy=strategy, full_refresh=True)
+    prs, reviews = warehouse.pull_requests(repo.lower()), warehouse.reviews(repo.lower())
+    cursor = warehouse.get_state(repo.lower()).cursor  # type: ignore[union-attr]
+    report = run_sync(simulator, warehouse, repo, strategy=strategy, full_refresh=True)
+    assert report.pull_requests == 120
+    assert warehouse.pull_requests(repo.lower()) == prs
+    assert warehouse.reviews(repo.lower()) == reviews
+    assert warehouse.get_state(repo.lower()).cursor == cursor  # type: ignore[union-attr]
+
+
+def test_full_refresh_never_moves_the_cursor_backwards(
+    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+) -> None:
+    from datetime import UTC, datetime
+
+    from prsync_dagster.warehouse.base import SyncCommit
+
+    repo = simulator.repos()[2]
+    future = datetime(2030, 1, 1, tzinfo=UTC)
+    warehouse.write_batch(
+        repo.lower(), [], future,
+        SyncCommit(repo.lower(), None, None, future, None, None, future, "auto", {}),
+    )  # fmt: skip
+    report = run_sync(simulator, warehouse, repo, strategy=strategy, full_refresh=True)
+    assert report.pull_requests == 120
+    assert warehouse.get_state(repo.lower()).cursor == future  # type: ignore[union-attr]
+
+
+def test_overlap_refetches_the_boundary(
+    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+) -> None:
+    repo = simulator.repos()[0]
+    run_sync(simulator, warehouse, repo, strategy=strategy)
+    report = run_sync(simulator, warehouse, repo, strategy=strategy, overlap=timedelta(days=3650))
+    if strategy == "graphql":
+        assert report.pull_requests == 120  # no probe: everything within the huge overlap
+    else:
+        assert not report.changed  # the probe says nothing changed, whatever the overlap
+
+
+def test_failed_sync_records_the_error_and_keeps_data_and_cursor(
+    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+) -> None:
+    repo = simulator.repos()[0]
+    run_sync(simulator, warehouse, repo, strategy=strategy)
+    before = warehouse.get_state(repo.lower())
+    prs = warehouse.pull_requests(repo.lower())
+    simulator.update_pull(repo, some_pr(simulator, repo), title="not yet seen")
+    simulator.revoke_token(simulator.token)
+    with pytest.raises(GitHubAuthError, match="GitHub rejected the token: 401 Bad credentials"):
+        run_sync(simulator, warehouse, repo, strategy=strategy)
+    after = warehouse.get_state(repo.lower())
+    assert after and before
+    assert after.status == "error" and after.last_error == "GitHub rejected the token: 401 Bad credentials"
+    assert after.cursor == before.cursor and after.etag == before.etag
+    assert after.last_success_at == before.last_success_at
+    assert warehouse.pull_requests(repo.lower()) == prs
+    assert simulator.token not in (after.last_error or "")
+
+
+def test_unknown_repository_is_a_clear_error(
+    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+) -> None:
+    with pytest.raises(RepositoryNotFound, match="repository not found or no access"):
+        run_sync(simulator, warehouse, "acme/does-not-exist", strategy=strategy)
+    state = warehouse.get_state("acme/does-not-exist")
+    assert state and state.status == "error" and "not found" in (state.last_error or "")

@@ -43,10 +43,9 @@ def differences(sim: GitHubSimulator, warehouse: Warehouse, repo: str) -> list[s
     for number in sorted(true_prs.keys() & stored_prs.keys()):
         stored = stored_prs[number]
         for field in PR_FIELDS:
-            if getattr(stored, field) != true_prs[number][field]:
-                problems.append(
-                    f"PR #{number} {field}: stored {getattr(stored, field)!r}, truth {true_prs[number][field]!r}"
-                )
+            ours, theirs = getattr(stored, field), true_prs[number][field]
+            if ours != theirs:
+                problems.append(f"PR #{number} {field}: stored {ours!r}, truth {theirs!r}")
         if stored.repo_id != truth["repo_id"]:
             problems.append(f"PR #{number} repo_id {stored.repo_id} != {truth['repo_id']}")
     stored_reviews = {review.id: review for review in warehouse.reviews(key)}
@@ -57,9 +56,7 @@ def differences(sim: GitHubSimulator, warehouse: Warehouse, repo: str) -> list[s
         problems.append(f"review {review_id} stored but not on GitHub")
     for review_id in sorted(true_reviews.keys() & stored_reviews.keys()):
         for field in REVIEW_FIELDS:
-            stored_value = getattr(stored_reviews[review_id], field)
-            if stored_value != true_reviews[review_id][field]:
-                problems.append(
-                    f"review {review_id} {field}: stored {stored_value!r}, truth {true_reviews[review_id][field]!r}"
-                )
+            ours, theirs = getattr(stored_reviews[review_id], field), true_reviews[review_id][field]
+            if ours != theirs:
+                problems.append(f"review {review_id} {field}: stored {ours!r}, truth {theirs!r}")
     return problems

@@ -43,6 +43,10 @@ app.add_typer(repos_app, name="repos")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+if not out.is_terminal:  # piped or captured: rich would wrap tables at 80 columns
+    out = Console(highlight=False, width=140)
+if not err.is_terminal:
+    err = Console(stderr=True, highlight=False, width=140)
 
 T = TypeVar("T")
 
@@ -180,13 +184,18 @@ def run_syncs(
     full_refresh: bool,
     instance: DagsterInstance,
     on_done: Callable[[SyncOutcome], None] | None = None,
+    log_level: str = "WARNING",
 ) -> list[SyncOutcome]:
     """Materialize each partition in its own run (recorded in the instance, visible in the UI)."""
     from prsync_dagster.definitions import defs
     from prsync_dagster.warehouse import open_warehouse
 
     job = defs.resolve_job_def("github_sync")
-    run_config = {"ops": {"sync_github_repository": {"config": {"full_refresh": full_refresh}}}}
+    run_config = {
+        "ops": {"sync_github_repository": {"config": {"full_refresh": full_refresh}}},
+        # the CLI prints its own summary; Dagster's per-event console log is noise here
+        "loggers": {"console": {"config": {"log_level": log_level}}},
+    }
     outcomes = []
     for key in keys:
         result = job.execute_in_process(
@@ -225,37 +234,39 @@ def _run_error(result: Any) -> str | None:
     return None
 
 
+SUMMARY_COLUMNS = (
+    "repository",
+    "result",
+    "fetched with",
+    "PRs",
+    "reviews",
+    "requests",
+    "304s",
+    "points",
+    "seconds",
+)
+
+
 def sync_summary_table(outcomes: Sequence[SyncOutcome], title: str) -> Table:
+    """One row per sync: what changed, and what it cost on GitHub."""
     table = Table(title=title, title_justify="left")
-    for column in (
-        "repository",
-        "result",
-        "PRs",
-        "reviews",
-        "requests",
-        "304s",
-        "points",
-        "seconds",
-        "cursor",
-    ):
-        table.add_column(
-            column, justify="right" if column not in ("repository", "result", "cursor") else "left"
-        )
+    for index, column in enumerate(SUMMARY_COLUMNS):
+        table.add_column(column, justify="left" if index < 3 else "right", no_wrap=True)
     for outcome in outcomes:
         report = outcome.report
         if not outcome.success:
-            table.add_row(outcome.repo, "[red]failed[/red]", "", "", "", "", "", "", "")
+            table.add_row(outcome.repo, "[red]failed[/red]", *[""] * (len(SUMMARY_COLUMNS) - 2))
             continue
         table.add_row(
             outcome.repo,
             "changed" if report.get("changed") else "unchanged",
+            str(report.get("fetched_with", "")),
             str(report.get("pull_requests", "")),
             str(report.get("reviews", "")),
             str(report.get("requests", "")),
             str(report.get("not_modified", "")),
             str(report.get("points", "")),
             f"{report.get('seconds', 0):.2f}",
-            (report.get("cursor_after") or "")[:19],
         )
     return table
 
@@ -265,6 +276,7 @@ def sync_summary_table(outcomes: Sequence[SyncOutcome], title: str) -> Table:
 def sync(
     names: Annotated[list[str] | None, typer.Argument(metavar="[OWNER/NAME...]")] = None,
     full: Annotated[bool, typer.Option("--full", help="Ignore the cursor and refetch everything.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's run log.")] = False,
 ) -> None:
     """Sync repositories now (all registered ones when none is given); unregistered ones are added."""
     keys = normalize_all(names or [])
@@ -291,7 +303,9 @@ def sync(
             else:
                 err.print(f"{outcome.repo}: failed: {outcome.error}", markup=False)
 
-        outcomes = run_syncs(keys, full, instance, on_done=progress)
+        outcomes = run_syncs(
+            keys, full, instance, on_done=progress, log_level="INFO" if verbose else "WARNING"
+        )
     out.print(sync_summary_table(outcomes, "prsync sync"))
     failed = [outcome for outcome in outcomes if not outcome.success]
     if failed:

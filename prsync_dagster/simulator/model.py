@@ -129,6 +129,7 @@ class PullRequest:
     deletions: int
     changed_files: int
     locked: bool = False
+    assignee: Account | None = None
     reviews: list[Review] = field(default_factory=list)
     version: int = 0
 
@@ -155,6 +156,7 @@ class Issue:
     labels: list[Label]
     comments: int
     locked: bool = False
+    assignee: Account | None = None
     version: int = 0
 
     is_pull = False

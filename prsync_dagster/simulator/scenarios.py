@@ -166,7 +166,7 @@ _LABELS = [
     ("enhancement", "a2eeef", "New feature or request", True),
     ("documentation", "0075ca", "Improvements or additions to documentation", True),
     ("dependencies", "0366d6", "Pull requests that update a dependency file", False),
-    ("needs review", "fbca04", None, False),
+    ("needs review", "fbca04", "Waiting for a maintainer", False),
 ]
 
 
@@ -355,6 +355,8 @@ class _Builder:
             changed_files=rng.randint(1, 30),
         )
         pr.closed_by = pr.merged_by if state == "merged" else (rng.choice(members) if close_ts else None)
+        if rng.random() < 0.3:
+            pr.assignee = author if author is not None and author.type == "User" else rng.choice(members)
 
         def other() -> Account:
             while True:
@@ -457,6 +459,8 @@ class _Builder:
             labels=rng.sample(labels, rng.choice([0, 1, 1, 2])),
             comments=rng.randint(0, 12),
         )
+        if rng.random() < 0.3:
+            issue.assignee = rng.choice(members)
         repo.issues[number] = issue
         self.issue_like.append((repo, issue))
 

@@ -244,8 +244,9 @@ def paginate(
             "startCursor": cursors[0] if cursors else None,
             "endCursor": cursors[-1] if cursors else None,
         },
-        "nodes": [wrap(i) for i in page],
-        "edges": [{"cursor": c, "node": wrap(i)} for c, i in zip(cursors, page, strict=True)],
+        # lazy: only built when selected
+        "nodes": lambda info: [wrap(i) for i in page],
+        "edges": lambda info: [{"cursor": c, "node": wrap(i)} for c, i in zip(cursors, page, strict=True)],
     }
 
 
@@ -381,7 +382,7 @@ def _pr_state(pr: PullRequest) -> str:
 
 
 class GqlPull:
-    """PullRequest."""
+    """PullRequest (fields are computed only when selected)."""
 
     def __init__(self, ctx: Ctx, repo: Repo, pr: PullRequest) -> None:
         self.ctx, self.repo_obj, self.pr = ctx, repo, pr
@@ -389,29 +390,30 @@ class GqlPull:
         self.databaseId = pr.id
         self.number = pr.number
         self.title = pr.title
-        self.body = pr.body or ""
-        self.state = _pr_state(pr)
         self.isDraft = pr.draft
         self.merged = pr.merged
-        self.closed = pr.state == "closed"
         self.locked = pr.locked
-        self.createdAt = iso(pr.created_at)
-        self.updatedAt = iso(pr.updated_at)
-        self.closedAt = iso(pr.closed_at)
-        self.mergedAt = iso(pr.merged_at)
-        self.author = actor(pr.author)
-        self.mergedBy = actor(pr.merged_by)
-        self.authorAssociation = pr.author_association
         self.baseRefName = pr.base_ref
         self.baseRefOid = pr.base_sha
         self.headRefName = pr.head_ref
         self.headRefOid = pr.head_sha
-        self.isCrossRepository = pr.fork is not None or pr.head_repo_deleted
-        self.url = f"{repo.html_url}/pull/{pr.number}"
-        self.permalink = self.url
         self.additions = pr.additions
         self.deletions = pr.deletions
         self.changedFiles = pr.changed_files
+        self.authorAssociation = pr.author_association
+
+    body = property(lambda self: self.pr.body or "")
+    state = property(lambda self: _pr_state(self.pr))
+    closed = property(lambda self: self.pr.state == "closed")
+    createdAt = property(lambda self: iso(self.pr.created_at))
+    updatedAt = property(lambda self: iso(self.pr.updated_at))
+    closedAt = property(lambda self: iso(self.pr.closed_at))
+    mergedAt = property(lambda self: iso(self.pr.merged_at))
+    author = property(lambda self: actor(self.pr.author))
+    mergedBy = property(lambda self: actor(self.pr.merged_by))
+    isCrossRepository = property(lambda self: self.pr.fork is not None or self.pr.head_repo_deleted)
+    url = property(lambda self: f"{self.repo_obj.html_url}/pull/{self.pr.number}")
+    permalink = url
 
     def repository(self, info: Any) -> GqlRepo:
         return GqlRepo(self.ctx, self.repo_obj)
@@ -487,31 +489,38 @@ class GqlPull:
 
 
 class GqlReview:
-    """PullRequestReview."""
+    """PullRequestReview (fields are computed only when selected)."""
 
     def __init__(self, ctx: Ctx, repo: Repo, pr: PullRequest, review: Review) -> None:
-        self.ctx, self.repo_obj, self.pr_obj = ctx, repo, pr
+        self.ctx, self.repo_obj, self.pr_obj, self.review = ctx, repo, pr, review
         self.id = review.node_id
         self.databaseId = review.id
         self.state = review.state
         self.body = review.body
-        self.author = actor(review.author)
         self.authorAssociation = review.author_association
-        self.submittedAt = iso(review.submitted_at)
-        self.publishedAt = iso(review.submitted_at)
-        self.createdAt = iso(review.created_at)
-        self.updatedAt = iso(review.submitted_at or review.created_at)
-        self.url = f"{repo.html_url}/pull/{pr.number}#pullrequestreview-{review.id}"
-        self.commit = {
-            "id": node_id("C", repo.id, int(review.commit_id[:12], 16)),
-            "oid": review.commit_id,
+
+    author = property(lambda self: actor(self.review.author))
+    submittedAt = property(lambda self: iso(self.review.submitted_at))
+    publishedAt = submittedAt
+    createdAt = property(lambda self: iso(self.review.created_at))
+    updatedAt = property(lambda self: iso(self.review.submitted_at or self.review.created_at))
+    url = property(
+        lambda self: f"{self.repo_obj.html_url}/pull/{self.pr_obj.number}#pullrequestreview-{self.review.id}"
+    )
+
+    @property
+    def commit(self) -> dict[str, Any]:
+        oid = self.review.commit_id
+        return {
+            "id": node_id("C", self.repo_obj.id, int(oid[:12], 16)),
+            "oid": oid,
             "additions": 0,
             "deletions": 0,
             "changedFiles": 0,
             "changedFilesIfAvailable": 0,
-            "committedDate": self.createdAt,
+            "committedDate": iso(self.review.created_at),
             "message": "",
-            "url": f"{repo.html_url}/commit/{review.commit_id}",
+            "url": f"{self.repo_obj.html_url}/commit/{oid}",
         }
 
     def pullRequest(self, info: Any) -> GqlPull:

@@ -29,7 +29,12 @@ GITHUB_REAL_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "github_
 
 def make_github(sim: GitHubSimulator, token: str | None = None, **kwargs: Any) -> Github:
     """A PyGithub client pointed at ``sim`` (what the product does against api.github.com)."""
-    options: dict[str, Any] = {"per_page": 100, "seconds_between_requests": None, "timeout": 30}
+    options: dict[str, Any] = {
+        "per_page": 100,
+        "seconds_between_requests": None,
+        "seconds_between_writes": None,  # PyGithub spaces POSTs (GraphQL) 1 s apart by default
+        "timeout": 30,
+    }
     options.update(kwargs)
     return Github(base_url=sim.url, auth=Auth.Token(token or sim.token), **options)
 

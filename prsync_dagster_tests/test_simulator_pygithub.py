@@ -275,3 +275,22 @@ def test_not_found_routes_and_repos(readonly_simulator: GitHubSimulator) -> None
         gh.requester.requestJsonAndCheck("GET", "/repos/Acme/Widgets/frobnicate")
     assert info.value.status == 404 and info.value.data["message"] == "Not Found"
     gh.close()
+
+
+def test_pygithub_drops_the_query_when_it_follows_a_301(simulator: GitHubSimulator) -> None:
+    """A real hazard, reproduced: PyGithub re-requests only the Location's path after a 301.
+
+    A lazily created Repository under an old name lists ``state=all`` pulls as ``/repos/old/pulls
+    ?state=all``; GitHub answers 301 to ``/repositories/{id}/pulls?state=all`` and PyGithub asks
+    for ``/repositories/{id}/pulls`` -- the default (open) pulls only, 30 per page.
+    """
+    simulator.rename_repo("Acme/Widgets", "Renamed")
+    seen: list[tuple[str, dict[str, str]]] = []
+    simulator.on_request(lambda method, path, query: seen.append((path, query)))
+    gh = make_github(simulator, lazy=True)
+    listed = list(gh.get_repo("Acme/Widgets").get_pulls(state="all"))
+    open_count = sum(p["state"] == "open" for p in simulator.truth("Acme/Renamed")["pull_requests"])
+    assert len(listed) == open_count < 120
+    assert seen[0] == ("/repos/Acme/Widgets/pulls", {"per_page": "100", "state": "all"})
+    assert seen[1][0].startswith("/repositories/") and seen[1][1] == {}
+    gh.close()

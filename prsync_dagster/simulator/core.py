@@ -409,7 +409,8 @@ class SimulatorCore:
         """Accept another personal access token (default: the scenario's viewer account)."""
         login = login or DEFAULT_VIEWER_LOGIN
         if user_id is None:
-            user_id = DEFAULT_VIEWER_ID if login == DEFAULT_VIEWER_LOGIN else self.world.account(login).id
+            with self.world.lock:
+                user_id = DEFAULT_VIEWER_ID if login == DEFAULT_VIEWER_LOGIN else self.world.account(login).id
         with self._state:
             self.tokens[token] = TokenInfo(token, login, user_id)
         return {"token": token, "login": login, "user_id": user_id}

@@ -70,6 +70,33 @@ def daily_github_sync(context: ScheduleEvaluationContext) -> Iterator[RunRequest
         yield RunRequest(run_key=f"{key}@{day}", partition_key=key, tags={"prsync/trigger": "daily"})
 
 
+#: How far back the weekly sweep re-reads reviews.
+SWEEP_DAYS = 14
+
+
+@schedule(
+    name="weekly_review_sweep",
+    cron_schedule="0 5 * * 0",
+    execution_timezone="UTC",
+    job=github_sync_job,
+    default_status=DefaultScheduleStatus.RUNNING,
+    description=f"Sundays 05:00 UTC: also re-read reviews of PRs updated in the last {SWEEP_DAYS} days. "
+    "GitHub does not promise that dismissing a review bumps the PR's updated_at, so an incremental "
+    "sync alone could miss a dismissal; this sweep catches it within a week.",
+)
+def weekly_review_sweep(context: ScheduleEvaluationContext) -> Iterator[RunRequest]:
+    scheduled = context.scheduled_execution_time or datetime.now(UTC)
+    day = scheduled.astimezone(UTC).strftime("%Y-%m-%d")
+    run_config = {"ops": {"sync_github_repository": {"config": {"review_sweep_days": SWEEP_DAYS}}}}
+    for key in registered_repositories(context.instance):
+        yield RunRequest(
+            run_key=f"sweep:{key}@{day}",
+            partition_key=key,
+            run_config=run_config,
+            tags={"prsync/trigger": "sweep"},
+        )
+
+
 @sensor(
     name="tracked_repositories",
     minimum_interval_seconds=60,

@@ -12,6 +12,7 @@ from prsync_dagster.automation import (
     github_sync_job,
     hourly_freshness_check,
     tracked_repositories,
+    weekly_review_sweep,
 )
 from prsync_dagster.resources import github_from_env, warehouse_from_env
 
@@ -19,7 +20,7 @@ defs = Definitions(
     assets=[sync_github_repository],
     asset_checks=[every_repository_synced_within_24h],
     jobs=[github_sync_job, freshness_check_job],
-    schedules=[daily_github_sync, hourly_freshness_check],
+    schedules=[daily_github_sync, weekly_review_sweep, hourly_freshness_check],
     sensors=[tracked_repositories],
     resources={"github": github_from_env(), "warehouse": warehouse_from_env()},
 )

@@ -18,6 +18,7 @@ from prsync_dagster.automation import (
     every_repository_synced_within_24h,
     freshness_check_job,
     tracked_repositories,
+    weekly_review_sweep,
 )
 from prsync_dagster.definitions import defs
 from prsync_dagster.partitions import repositories
@@ -54,6 +55,19 @@ def test_schedule_starts_one_run_per_registered_repository(instance) -> None:
     # deterministic: the same tick asks for the same runs (Dagster de-duplicates by run_key)
     again = list(daily_github_sync.evaluate_tick(context).run_requests or [])
     assert [r.run_key for r in again] == [r.run_key for r in requests]
+
+
+def test_weekly_sweep_rereads_recent_reviews_of_every_repository(instance) -> None:
+    instance.add_dynamic_partitions("repositories", ["acme/widgets"])
+    context = build_schedule_context(
+        instance=instance, scheduled_execution_time=NOW, repository_def=defs.get_repository_def()
+    )
+    requests = list(weekly_review_sweep.evaluate_tick(context).run_requests or [])
+    assert [r.partition_key for r in requests] == ["acme/widgets"]
+    assert requests[0].run_config == {
+        "ops": {"sync_github_repository": {"config": {"review_sweep_days": 14}}}
+    }
+    assert defs.resolve_schedule_def("weekly_review_sweep").cron_schedule == "0 5 * * 0"
 
 
 def test_schedule_with_no_repositories_requests_nothing(instance) -> None:

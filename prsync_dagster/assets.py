@@ -35,6 +35,7 @@ from prsync_dagster.errors import (
     RateLimitedError,
     RepositoryNotFound,
 )
+from prsync_dagster.observability import report_sync_error
 from prsync_dagster.partitions import normalize_repo, repositories
 from prsync_dagster.resources import GitHubResource, WarehouseResource
 from prsync_dagster.sync import SyncOptions, SyncReport, sync_repository
@@ -127,7 +128,11 @@ def sync_github_repository(
         context.log.warning(f"{exc}; the attempt is rescheduled after the reset")
         raise RetryRequested(max_retries=3, seconds_to_wait=exc.seconds_to_wait) from None
     except PERMANENT_ERRORS as exc:
+        report_sync_error(exc, repo=context.partition_key, run_id=context.run.run_id)
         raise Failure(description=str(exc), allow_retries=False) from None
+    except Exception as exc:
+        report_sync_error(exc, repo=context.partition_key, run_id=context.run.run_id)
+        raise
     for warning in report.warnings:
         context.log.warning(warning)
     common = report_metadata(report)

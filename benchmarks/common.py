@@ -1,0 +1,224 @@
+"""Shared benchmark plumbing: an out-of-process simulator, worker subprocesses, truth comparison.
+
+The simulator runs in its own process so that a client's memory high-water mark is the client's
+alone, and each client/phase runs in a fresh worker process so that its ``ru_maxrss`` is not
+inflated by an earlier phase.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from prsync_dagster.simulator import SimulatorControl
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+#: Budget given to every token: high enough that limits never interfere (points are reported, not
+#: enforced), and a window long enough that no budget refills in the middle of a phase.
+UNLIMITED = 1_000_000_000
+
+#: Columns compared with the simulator's truth (every contract column except repo and synced_at).
+PR_FIELDS = (
+    "number", "id", "title", "state", "draft", "merged", "author_login", "created_at", "updated_at",
+    "closed_at", "merged_at", "base_ref", "head_ref", "html_url",
+)  # fmt: skip
+REVIEW_FIELDS = ("pr_number", "id", "author_login", "state", "submitted_at", "commit_id")
+
+
+@dataclass
+class Simulator:
+    """A simulator process we started: where it listens, its token, and how to drive it."""
+
+    url: str
+    token: str
+    process: subprocess.Popen[str]
+    log_path: Path
+
+    @property
+    def control(self) -> SimulatorControl:
+        return SimulatorControl(self.url, timeout=300.0)
+
+
+@contextmanager
+def simulator_process(scenario: str, latency_ms: float, seed: int = 7) -> Iterator[Simulator]:
+    """Start ``python -m prsync_dagster.simulator`` on a free port and stop it (by its pid) afterwards."""
+    log = tempfile.NamedTemporaryFile("w", prefix="prsync-sim-", suffix=".log", delete=False)  # noqa: SIM115
+    command = [
+        sys.executable, "-m", "prsync_dagster.simulator", "--port", "0", "--scenario", scenario,
+        "--seed", str(seed), "--latency-ms", str(latency_ms), "--rate-limit", str(UNLIMITED),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log, text=True, start_new_session=True
+    )
+    try:
+        url = token = None
+        assert process.stdout is not None
+        deadline = time.monotonic() + 120
+        while (url is None or token is None) and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                raise RuntimeError(f"simulator exited early; see {log.name}")
+            if line.startswith("URL:"):
+                url = line.split(None, 1)[1].strip()
+            elif line.startswith("Token:"):
+                token = line.split(None, 1)[1].strip()
+        if url is None or token is None:
+            raise RuntimeError("simulator did not report its URL in time")
+        sim = Simulator(url, token, process, Path(log.name))
+        # Budgets are points per window; a long window means no refill inside a phase either.
+        for resource in ("core", "graphql"):
+            sim.control.set_rate_limit(resource, limit=UNLIMITED, remaining=UNLIMITED, window_seconds=86_400)
+        yield sim
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
+
+
+def run_worker(spec: dict[str, Any], timeout_s: float = 4 * 3600) -> dict[str, Any]:
+    """Run ``benchmarks.worker`` with ``spec`` in a fresh interpreter and return its JSON result."""
+    with tempfile.TemporaryDirectory(prefix="prsync-bench-") as tmp:
+        spec_path = Path(tmp) / "spec.json"
+        result_path = Path(tmp) / "result.json"
+        spec_path.write_text(json.dumps(spec))
+        completed = subprocess.run(
+            [sys.executable, "-m", "benchmarks.worker", str(spec_path), str(result_path)],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+        )
+        if completed.returncode != 0 or not result_path.exists():
+            tail = (completed.stderr or completed.stdout)[-3000:]
+            raise RuntimeError(f"worker failed ({completed.returncode}): {tail}")
+        result: dict[str, Any] = json.loads(result_path.read_text())
+        return result
+
+
+def simulator_cost(stats: dict[str, Any]) -> dict[str, int]:
+    """Requests, 304s and points as the simulator counted them (the same ruler for every client)."""
+    points = stats.get("points_used") or {}
+    rest, graphql = int(points.get("core", 0)), int(points.get("graphql", 0))
+    return {
+        "requests": int(stats["total_requests"]),
+        "not_modified": int(stats["not_modified"]),
+        "rest_points": rest,
+        "graphql_points": graphql,
+        "points": rest + graphql,
+    }
+
+
+def _parse_ts(value: Any) -> Any:
+    if isinstance(value, str) and value.endswith("Z") and "T" in value:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    return value
+
+
+def compare_with_truth(control: SimulatorControl, warehouse_url: str, repos: list[str]) -> dict[str, Any]:
+    """Count how the warehouse differs from the simulator's truth, over all ``repos``.
+
+    A PR is *stale* when any compared column differs; a review likewise. *Extra* rows are stored
+    but no longer on GitHub. ``examples`` keeps a few concrete differences for the report.
+    """
+    from prsync_dagster.warehouse import open_warehouse
+
+    counts = dict.fromkeys(
+        ("prs_missing", "prs_stale", "prs_extra", "reviews_missing", "reviews_stale", "reviews_extra"), 0
+    )
+    examples: list[str] = []
+    totals = {"prs": 0, "reviews": 0}
+    per_repo_prs: dict[str, int] = {}
+    with open_warehouse(warehouse_url) as warehouse:
+        warehouse.migrate()
+        for repo in repos:
+            key = repo.lower()
+            truth = control.truth(repo)
+            stored_prs = {pr.number: pr for pr in warehouse.pull_requests(key)}
+            true_prs = {pr["number"]: pr for pr in truth["pull_requests"]}
+            totals["prs"] += len(true_prs)
+            per_repo_prs[key] = len(true_prs)
+            for number in sorted(true_prs.keys() - stored_prs.keys()):
+                counts["prs_missing"] += 1
+                examples.append(f"{key}#{number} missing")
+            counts["prs_extra"] += len(stored_prs.keys() - true_prs.keys())
+            for number in sorted(true_prs.keys() & stored_prs.keys()):
+                stored, true = stored_prs[number], true_prs[number]
+                diff = [f for f in PR_FIELDS if getattr(stored, f) != _parse_ts(true[f])]
+                if stored.repo_id != truth["repo_id"]:
+                    diff.append("repo_id")
+                if diff:
+                    counts["prs_stale"] += 1
+                    examples.append(f"{key}#{number} stale: {', '.join(diff)}")
+            stored_reviews = {review.id: review for review in warehouse.reviews(key)}
+            true_reviews = {review["id"]: review for review in truth["reviews"]}
+            totals["reviews"] += len(true_reviews)
+            for review_id in sorted(true_reviews.keys() - stored_reviews.keys()):
+                counts["reviews_missing"] += 1
+                examples.append(f"{key} review {review_id} missing")
+            counts["reviews_extra"] += len(stored_reviews.keys() - true_reviews.keys())
+            for review_id in sorted(true_reviews.keys() & stored_reviews.keys()):
+                stored_review, true_review = stored_reviews[review_id], true_reviews[review_id]
+                diff = [f for f in REVIEW_FIELDS if getattr(stored_review, f) != _parse_ts(true_review[f])]
+                if diff:
+                    counts["reviews_stale"] += 1
+                    examples.append(f"{key} review {review_id} stale: {', '.join(diff)}")
+    return {
+        **counts,
+        "true_prs": totals["prs"],
+        "true_reviews": totals["reviews"],
+        "examples": examples[:10],
+        "per_repo_prs": per_repo_prs,
+    }
+
+
+def machine_info() -> dict[str, Any]:
+    """Where and when a result was measured (absolute timings only compare within one run)."""
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "git_commit": _git_commit(),
+    }
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write results atomically, so a crash mid-write never leaves half a file behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    tmp.replace(path)
+
+
+def log(message: str) -> None:
+    """Progress lines on stderr, flushed (the long runs are followed with ``tail -f``)."""
+    print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)

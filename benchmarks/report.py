@@ -1,0 +1,192 @@
+"""Markdown tables from the benchmark JSON files; ``python -m benchmarks.report`` rebuilds RESULTS.md.
+
+RESULTS.md is generated, never edited by hand, so every number in it comes from a committed JSON
+file together with the exact command that produced it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import RESULTS_DIR
+
+RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _machine(data: dict[str, Any]) -> str:
+    m = data["machine"]
+    return (
+        f"Measured {m['date']} on {m['platform']}, nproc={m['nproc']}, Python {m['python']}, "
+        f"commit {m.get('git_commit')}."
+    )
+
+
+def _verdicts(checks: list[dict[str, Any]]) -> str:
+    rows = [
+        [c["client"], c["check"], c["value"], c["limit"], "PASS" if c["pass"] else "**FAIL**"] for c in checks
+    ]
+    return _table(["client", "check", "measured", "target", "verdict"], rows)
+
+
+def cost_tables(data: dict[str, Any]) -> str:
+    """Per client x phase cost and correctness, then the acceptance verdicts."""
+    rows = []
+    for client, result in data["results"].items():
+        for phase, v in result["phases"].items():
+            w, c = v["worker"], v["correctness"]
+            rows.append(
+                [
+                    client, phase.upper(), v["requests"], v["not_modified"], v["rest_points"],
+                    v["graphql_points"], f"**{v['points']}**", f"{w['wall_seconds']:.1f}",
+                    f"{w['peak_rss_mb']:.0f}", c["prs_missing"], c["prs_stale"], c["reviews_missing"],
+                    c["reviews_stale"], c["reviews_extra"],
+                ]
+            )  # fmt: skip
+    header = [
+        "client", "phase", "requests", "304s", "REST pts", "GraphQL pts", "total pts", "wall s",
+        "peak RSS MB", "PRs missing", "PRs stale", "reviews missing", "reviews stale", "reviews extra",
+    ]  # fmt: skip
+    parts = [_table(header, rows)]
+    first = next(iter(data["results"].values()), None)
+    if first and "budget_pages" in first:
+        parts.append(
+            f"World: {first['repos']} repositories, {first['true_prs_p1']} PRs; "
+            f"Σ ceil(PRs/100) = {first['budget_pages']}, so the P1 budget is "
+            f"{1.5 * first['budget_pages']:g} points. P2 changed {_changed(data)} repositories "
+            f"(`mutate_repo` {data['mutation']}); identical P2 changes across clients: "
+            f"{data.get('p2_mutations_identical', 'n/a')}."
+        )
+    ratios = _ratios(data)
+    if ratios:
+        parts.append(ratios)
+    if data.get("acceptance"):
+        parts.append(_verdicts(data["acceptance"]))
+    return "\n\n".join(parts)
+
+
+def _changed(data: dict[str, Any]) -> str:
+    for result in data["results"].values():
+        p2 = result["phases"].get("p2")
+        if p2:
+            return str(p2["changed_repos"])
+    return "n/a"
+
+
+def _ratios(data: dict[str, Any]) -> str:
+    """Side-by-side ratios against the original plan (absolute timings are noisy; ratios less so)."""
+    base = data["results"].get("original", {}).get("phases", {})
+    if not base:
+        return ""
+    rows = []
+    for client, result in data["results"].items():
+        if client == "original":
+            continue
+        for phase, v in result["phases"].items():
+            b = base.get(phase)
+            if not b:
+                continue
+            rows.append(
+                [
+                    client,
+                    phase.upper(),
+                    _ratio(v["points"], b["points"]),
+                    _ratio(v["requests"], b["requests"]),
+                    _ratio(v["worker"]["wall_seconds"], b["worker"]["wall_seconds"]),
+                ]
+            )
+    return "Relative to the original plan (same run):\n\n" + _table(
+        ["client", "phase", "points ×", "requests ×", "wall time ×"], rows
+    )
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.3f}" if b else ("0" if not a else "∞")
+
+
+def memory_tables(data: dict[str, Any]) -> str:
+    rows = []
+    for strategy, result in data["results"].items():
+        for size, runs in result.items():
+            for phase, v in runs["phases"].items():
+                w = v["worker"]
+                rows.append(
+                    [
+                        strategy, size, phase.upper(), v["requests"], v["points"], f"{w['wall_seconds']:.1f}",
+                        f"{w['rss_after_imports_mb']:.0f}", f"{w['peak_rss_mb']:.0f}",
+                        v["correctness"]["prs_missing"] + v["correctness"]["prs_stale"],
+                    ]
+                )  # fmt: skip
+    header = [
+        "strategy", "repository", "phase", "requests", "points", "wall s", "RSS after imports MB",
+        "peak RSS MB", "PRs missing+stale",
+    ]  # fmt: skip
+    return "\n\n".join([_table(header, rows), _verdicts(data["acceptance"])])
+
+
+def latency_tables(data: dict[str, Any]) -> str:
+    rows = []
+    for strategy, v in data["results"].items():
+        c = v["correctness"]
+        rows.append(
+            [
+                strategy, f"**{v['wall_seconds']:.1f}**", f"{v['sync_seconds']:.1f}", v["requests"],
+                v["points"], v["exit_status"], c["prs_missing"] + c["prs_stale"],
+            ]
+        )  # fmt: skip
+    header = ["strategy", "CLI wall s", "Σ engine seconds", "requests", "points", "exit", "PRs missing+stale"]
+    return "\n\n".join([_table(header, rows), _verdicts(data["acceptance"])])
+
+
+SECTIONS = (
+    ("cost.json", "Cost benchmark (issue 6)", cost_tables),
+    ("memory.json", "Memory benchmark (issue 3)", memory_tables),
+    ("latency.json", "Latency benchmark (issue 6)", latency_tables),
+    ("cost-quick.json", "Cost benchmark, quick sanity run", cost_tables),
+)
+
+
+def build() -> str:
+    parts = [
+        "# Benchmark results",
+        "",
+        "Generated by `uv run python -m benchmarks.report` from the JSON files in `benchmarks/results/`;",
+        "see `benchmarks/README.md` for what is measured and how. Absolute timings are noisy on a",
+        "2-core machine: compare the ratios measured side by side in the same run.",
+    ]
+    for name, title, render in SECTIONS:
+        path = RESULTS_DIR / name
+        if not path.exists():
+            continue
+        data = json.loads(path.read_text())
+        parts += [
+            "",
+            f"## {title}",
+            "",
+            f"Command: `{data['command']}`",
+            "",
+            _machine(data) + f" Scenario `{data.get('scenario', '-')}`, latency {data.get('latency_ms')} ms.",
+            "",
+            render(data),
+        ]
+        if data.get("notes"):
+            parts += ["", *data["notes"]]
+    return "\n".join(parts) + "\n"
+
+
+def main() -> int:
+    RESULTS_MD.write_text(build())
+    print(f"wrote {RESULTS_MD}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

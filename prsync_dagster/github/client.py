@@ -71,8 +71,20 @@ class RequestStats:
                 self.rate_limit_reset[resource] = int(float(lowered["x-ratelimit-reset"]))
 
     def record_retry(self, waited_s: float) -> None:
+        """A response that urllib3 retried: it never reaches :meth:`record_response`, so count it here."""
         with self._lock:
             self.requests += 1
+            self.retries += 1
+            self.rate_limit_wait_s += waited_s
+
+    def record_refused(self) -> None:
+        """A rate-limited response we gave up on (the wait exceeds the cap): still a request made."""
+        with self._lock:
+            self.requests += 1
+
+    def record_repeat(self, waited_s: float = 0.0) -> None:
+        """A request repeated by our own code after an answer already counted by :meth:`record_response`."""
+        with self._lock:
             self.retries += 1
             self.rate_limit_wait_s += waited_s
 
@@ -86,11 +98,18 @@ class RequestStats:
 
 
 class AccountingRetry(GithubRetry):
-    """``GithubRetry`` that counts retries and treats a primary-limit 429 like GitHub's 403.
+    """``GithubRetry`` that counts retries and bounds every rate-limit wait.
 
-    GitHub documents both 403 and 429 for an exhausted primary limit; PyGithub only reads the
-    reset time of the 403. Waits beyond ``max_rate_limit_wait`` raise instead of blocking, so the
-    caller can reschedule the attempt after the reset.
+    On top of PyGithub's retry:
+
+    - GitHub documents both 403 and 429 for rate limits; PyGithub only understands the 403. A 429
+      with ``x-ratelimit-remaining: 0`` is a primary limit (wait until ``x-ratelimit-reset``), any
+      other 429 a secondary one.
+    - A secondary limit without ``Retry-After`` waits ``secondary_rate_wait`` the first time and
+      twice as long on each repeat, as GitHub asks ("wait at least a minute, then back off
+      exponentially"); PyGithub waits the same time on every repeat.
+    - Any wait beyond ``max_rate_limit_wait`` raises instead of blocking, so the caller can
+      reschedule the attempt after the reset.
     """
 
     def __init__(self, stats: RequestStats | None = None, **kwargs: Any) -> None:
@@ -110,49 +129,64 @@ class AccountingRetry(GithubRetry):
         _pool: Any = None,
         _stacktrace: Any = None,
     ) -> Retry:
-        retry_after = response.headers.get("Retry-After") if response is not None else None
-        if (
-            retry_after
-            and retry_after.isdigit()
-            and self.max_rate_limit_wait is not None
-            and int(retry_after) > self.max_rate_limit_wait
-        ):
-            assert response is not None
-            raise RateLimitExceededExceedsMaxWait(
-                response.status,
-                {"message": "secondary rate limit: Retry-After exceeds the configured wait"},
-                dict(response.headers),
-                wait=float(retry_after),
-            )
-        if response is not None and response.status == 429 and not retry_after:
-            retry = self._increment_primary_429(method, url, response, error, _pool, _stacktrace)
-        else:
+        limit = None
+        if response is not None and response.status in (403, 429):
+            limit = self._rate_limit(response, url)
+        if limit is None:
+            # 5xx and connection errors: urllib3's exponential backoff
             retry = super().increment(method, url, response, error, _pool, _stacktrace)
+            waited = retry.get_backoff_time()
+        else:
+            assert response is not None
+            wait, message = limit
+            if self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
+                if self.stats is not None:
+                    self.stats.record_refused()
+                raise RateLimitExceededExceedsMaxWait(
+                    response.status, {"message": message}, dict(response.headers), wait=wait
+                )
+            retry = Retry.increment(self, method, url, response, error, _pool, _stacktrace)
+            if _retry_after(response) is None:
+                waited = max(wait, retry.get_backoff_time())
+                retry.get_backoff_time = lambda: waited  # type: ignore[method-assign]
+            else:
+                waited = wait  # urllib3 sleeps for Retry-After itself
         if self.stats is not None:
-            waited = float(retry_after) if retry_after and retry_after.isdigit() else retry.get_backoff_time()
             self.stats.record_retry(waited)
         return retry
 
-    def _increment_primary_429(
-        self,
-        method: str | None,
-        url: str | None,
-        response: HTTPResponse,
-        error: Exception | None,
-        _pool: Any,
-        _stacktrace: Any,
-    ) -> Retry:
-        retry = Retry.increment(self, method, url, response, error, _pool, _stacktrace)
-        reset = response.headers.get("X-RateLimit-Reset")
-        backoff = retry.get_backoff_time()
-        if reset and reset.isdigit():
-            backoff = max(backoff, int(reset) - time.time() + 1)
-        if self.max_rate_limit_wait is not None and backoff > self.max_rate_limit_wait:
-            raise RateLimitExceededExceedsMaxWait(
-                429, {"message": "API rate limit exceeded"}, dict(response.headers), wait=backoff
-            )
-        retry.get_backoff_time = lambda: backoff  # type: ignore[method-assign]
-        return retry
+    def _rate_limit(self, response: HTTPResponse, url: str | None) -> tuple[float, str] | None:
+        """(seconds to wait, message) for a rate-limited 403/429; raises for any other 403."""
+        retry_after = _retry_after(response)
+        if retry_after is not None:
+            return retry_after, "secondary rate limit: Retry-After exceeds the configured wait"
+        headers = response.headers
+        message = _body_message(response, url)
+        if headers.get("X-RateLimit-Remaining") == "0" or Requester.isPrimaryRateLimitError(message):
+            reset = headers.get("X-RateLimit-Reset")
+            # plus 1 s: it is not clear when in that second the reset happens
+            wait = max(0.0, int(reset) - time.time() + 1) if reset and reset.isdigit() else 60.0
+            return wait, message or "API rate limit exceeded"
+        if response.status == 429 or Requester.isSecondaryRateLimitError(message):
+            repeats = sum(1 for entry in self.history if entry.status in (403, 429))
+            return float(self.secondary_rate_wait) * 2**repeats, message or "secondary rate limit"
+        # a 403 that is no rate limit (e.g. "Resource not accessible by integration"): no retry
+        raise Requester.createException(403, dict(headers), {"message": message or "Forbidden"})
+
+
+def _retry_after(response: HTTPResponse) -> float | None:
+    value = response.headers.get("Retry-After")
+    return float(value) if value and value.strip().isdigit() else None
+
+
+def _body_message(response: HTTPResponse, url: str | None) -> str:
+    """The ``message`` of an error body (a retried answer's body is read here and then discarded)."""
+    try:
+        content = json.loads(GithubRetry.get_content(response, url or ""))
+    except (ValueError, TypeError):
+        return ""
+    message = content.get("message") if isinstance(content, dict) else None
+    return str(message) if message else ""
 
 
 @dataclass(frozen=True)
@@ -270,7 +304,24 @@ class GitHubClient:
         return Response(status, resp_headers, data)
 
     def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        """POST a GraphQL query; returns ``data`` and accounts the query's ``rateLimit.cost``."""
+        """POST a GraphQL query; returns ``data`` and accounts the query's ``rateLimit.cost``.
+
+        GitHub answers an exhausted GraphQL budget with HTTP 200 and an error of type
+        ``RATE_LIMITED``, which no HTTP retry sees: wait here when the reset is within
+        ``max_rate_limit_wait_s``, else raise :class:`RateLimitedError`.
+        """
+        for attempt in range(self.settings.max_retries + 1):
+            try:
+                return self._graphql_once(query, variables)
+            except RateLimitedError as exc:
+                wait = exc.seconds_to_wait
+                if attempt >= self.settings.max_retries or wait > self.settings.max_rate_limit_wait_s:
+                    raise
+                time.sleep(wait)
+                self.stats.record_repeat(wait)
+        raise AssertionError("unreachable")
+
+    def _graphql_once(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         with translate_errors("graphql"):
             status, resp_headers, body = self._graphql.requestJson(
                 "POST", self._graphql.graphql_url, input={"query": query, "variables": variables}
@@ -309,9 +360,10 @@ def raise_graphql_errors(errors: list[dict[str, Any]], headers: dict[str, Any]) 
     types = {str(error.get("type")) for error in errors}
     message = "; ".join(str(error.get("message")) for error in errors)[:500]
     if "RATE_LIMITED" in types:
-        reset = headers.get("x-ratelimit-reset")
-        wait = max(1.0, float(reset) - time.time() + 1) if reset else 60.0
-        raise RateLimitedError(f"GitHub GraphQL rate limit exhausted: {message}", seconds_to_wait=wait)
+        wait = _seconds_until_reset(headers)
+        raise RateLimitedError(
+            f"GitHub GraphQL rate limit exhausted ({message}); reset in {wait:.0f}s", seconds_to_wait=wait
+        )
     if "NOT_FOUND" in types:
         raise RepositoryNotFound(f"repository not found or no access (GitHub GraphQL: {message})")
     raise GitHubApiError(f"GitHub GraphQL answered with errors: {message}")
@@ -333,6 +385,11 @@ def translate_errors(what: str) -> Iterator[None]:
         message = f"repository not found or no access (GitHub answered 404 for {what})"
         raise RepositoryNotFound(message) from None
     except GithubException as exc:
+        if exc.status == 429:  # PyGithub maps only a 403 to RateLimitExceededException
+            wait = _seconds_until_reset(exc.headers or {})
+            raise RateLimitedError(
+                f"GitHub rate limit exhausted ({_message(exc)}); reset in {wait:.0f}s", seconds_to_wait=wait
+            ) from None
         if exc.status == 401:
             raise GitHubAuthError(f"GitHub rejected the token: 401 {_message(exc)}") from None
         message = f"GitHub answered {exc.status} for {what}: {_message(exc)}"

@@ -96,9 +96,8 @@ class GraphQLPullRequestStream(PullRequestStream):
             try:
                 data = self.client.graphql(PULL_REQUESTS_QUERY, variables)
             except GitHubApiError as exc:
-                if exc.status not in (502, 504) or self._timeouts >= MAX_TIMEOUTS:
+                if not self._may_repeat(exc):
                     raise
-                self._timeouts += 1
                 self._size_index = min(self._size_index + 1, len(PAGE_SIZES) - 1)
                 continue
             repository = data.get("repository")
@@ -126,11 +125,27 @@ class GraphQLPullRequestStream(PullRequestStream):
                 "number": pr.number,
                 "after": page_info.get("endCursor"),
             }
-            data = self.client.graphql(MORE_REVIEWS_QUERY, variables)
+            data = self._more_reviews(variables)
             pull_request = (data.get("repository") or {}).get("pullRequest") or {}
             connection = pull_request.get("reviews")
             if not isinstance(connection, dict):
                 raise MalformedPayloadError(pr.repo, pr.number, "reviews", "missing from GraphQL data")
+
+    def _more_reviews(self, variables: dict[str, Any]) -> dict[str, Any]:
+        while True:
+            try:
+                return self.client.graphql(MORE_REVIEWS_QUERY, variables)
+            except GitHubApiError as exc:
+                if not self._may_repeat(exc):
+                    raise
+
+    def _may_repeat(self, exc: GitHubApiError) -> bool:
+        """Whether to repeat a query answered 502/504 (not retried over HTTP, see the client)."""
+        if exc.status not in (502, 504) or self._timeouts >= MAX_TIMEOUTS:
+            return False
+        self._timeouts += 1
+        self.client.stats.record_repeat()  # the 502 itself was counted as a request
+        return True
 
 
 def _nodes(connection: dict[str, Any], repo: str, pr_number: object = "-") -> list[dict[str, Any]]:

@@ -261,7 +261,9 @@ def _finish(
     if target.full_name.lower() != key:
         progress.warnings.append(
             f"GitHub says {key} is now {target.full_name}; rows keep the partition key {key!r}. "
-            f"Rename the partition (prsync repos add {target.full_name.lower()}) if you wish."
+            f"Rename the partition (prsync repos add {target.full_name.lower()}) if you wish. "
+            "Until a full refresh, html_url of PRs unchanged since the rename keeps the old name "
+            "(GitHub redirects it)."
         )
     per_page = PROBE_PAGE_SIZE.get(options.strategy)
     stats = client.stats
@@ -293,7 +295,7 @@ def _finish(
         full_name=target.full_name,
         cursor=cursor_after,
         etag=probed.etag if probed else None,
-        probe_url=probe_url(target, per_page) if probed and per_page else None,
+        probe_url=probed.url if probed and per_page else None,  # the URL the ETag belongs to
         success_at=datetime.now(UTC),
         strategy=report.strategy,
         report=report.as_dict(),

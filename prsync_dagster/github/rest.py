@@ -38,13 +38,35 @@ def probe(client: GitHubClient, target: RepoTarget, etag: str | None, per_page: 
     The ETag is only valid for the same URL, so the URL (without host) is returned to be stored
     beside it. Any PR update moves that PR to the top of this list, which changes the page.
     """
-    path = pulls_path(target)
-    params = {**LIST_PARAMS, "per_page": per_page}
-    page = client.get(path, params, etag=etag)
-    if not page.not_modified:
-        _observe_repo(target, page.data)
+    page = first_page(client, target, {**LIST_PARAMS, "per_page": per_page}, etag)
+    # computed after first_page, which asks again under the new name after a rename
     url = probe_url(target, per_page)
     return ProbeResult(url=url, etag=page.etag or etag, page=page)
+
+
+def first_page(
+    client: GitHubClient, target: RepoTarget, params: dict[str, Any], etag: str | None
+) -> Response:
+    """Page 1 of the updated-sorted pulls list, correct even when the repository was renamed.
+
+    GitHub answers an old name with a 301 to ``/repositories/{id}/pulls?<query>``; PyGithub
+    follows it but drops the query (state, sort, direction, per_page), so what comes back is the
+    first 30 *open* PRs in *creation* order, and a sync that trusted it would silently miss PRs.
+    The payload's ``base.repo.full_name`` (or, for an empty page, the repository itself) gives
+    the rename away, and the page is asked for again under the current name.
+    """
+    requested = target.full_name
+    page = client.get(pulls_path(target), params, etag=etag)
+    if page.not_modified:
+        return page
+    _observe_repo(target, page.data)
+    if page.data == []:
+        # an empty state=all list: a repository without PRs, or the open PRs of a renamed one
+        _observe_repo_payload(target, client.get(f"/repos/{requested}").data)
+    if target.full_name.lower() != requested.lower():
+        page = client.get(pulls_path(target), params)  # no ETag: it belonged to the other URL
+        _observe_repo(target, page.data)
+    return page
 
 
 def probe_url(target: RepoTarget, per_page: int) -> str:
@@ -68,7 +90,7 @@ class RestPullRequestStream(PullRequestStream):
     def changed_since(self, since: datetime | None) -> Iterator[PullRequestWithReviews]:
         page = self._first_page
         if page is None or page.not_modified:
-            page = self.client.get(pulls_path(self.target), {**LIST_PARAMS, "per_page": 100})
+            page = first_page(self.client, self.target, {**LIST_PARAMS, "per_page": 100}, None)
         while True:
             items = _as_list(page.data, self.target.key, "pulls list")
             _observe_repo(self.target, items)
@@ -119,10 +141,14 @@ def _observe_repo(target: RepoTarget, items: Any) -> None:
     """Take the repository's id and current name from the first PR's ``base.repo``."""
     if not isinstance(items, list) or not items or not isinstance(items[0], dict):
         return
-    base_repo = (items[0].get("base") or {}).get("repo") or {}
-    if isinstance(base_repo, dict):
-        repo_id = base_repo.get("id")
-        full_name = base_repo.get("full_name")
+    _observe_repo_payload(target, (items[0].get("base") or {}).get("repo"))
+
+
+def _observe_repo_payload(target: RepoTarget, repo: Any) -> None:
+    """Take id and current name from a repository payload (``base.repo`` or ``GET /repos/...``)."""
+    if isinstance(repo, dict):
+        repo_id = repo.get("id")
+        full_name = repo.get("full_name")
         target.observe(
             repo_id if isinstance(repo_id, int) else None, full_name if isinstance(full_name, str) else None
         )

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import psycopg
 import pytest
 import yaml
 from dagster import DagsterInstance
+from dagster._core.instance.config import dagster_instance_config
 
 from prsync_dagster.assets import GITHUB_POOL, sync_github_repository
 from prsync_dagster.simulator import GitHubSimulator
@@ -171,3 +173,142 @@ def test_postgres_instance_stores_runs_events_and_partitions(
 
     with open_warehouse(warehouse_url) as warehouse:
         assert differences(simulator, warehouse, synced) == []
+
+
+# -- deploy/: the configs of docs/deployment.md, checked without Kubernetes or Docker -------------
+
+DEPLOY = REPO_ROOT / "deploy"
+
+
+def locked_version(package: str) -> str:
+    """The version of ``package`` in uv.lock (the images must match the locked Dagster release)."""
+    lock = tomllib.loads((REPO_ROOT / "uv.lock").read_text())
+    return next(str(p["version"]) for p in lock["package"] if p["name"] == package)
+
+
+def validated_instance_config(config: dict[str, Any], directory: Path) -> dict[str, Any]:
+    """``config`` checked against Dagster's instance schema, as ``DagsterInstance.get()`` does
+    before it imports any class (so no dagster-docker or dagster-k8s is needed here)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "dagster.yaml").write_text(yaml.safe_dump(config))
+    value, _ = dagster_instance_config(str(directory))
+    return dict(value)
+
+
+def test_docker_instance_config_is_valid_with_the_same_limits(tmp_path: Path) -> None:
+    root = yaml.safe_load((REPO_ROOT / "dagster.yaml").read_text())
+    docker = yaml.safe_load((DEPLOY / "dagster-docker.yaml").read_text())
+    validated_instance_config(docker, tmp_path)
+    for key in ("concurrency", "run_retries", "telemetry"):
+        assert docker[key] == root[key], key
+    assert docker["storage"] == {"postgres": {"postgres_url": {"env": "DAGSTER_POSTGRES_URL"}}}
+    launcher = docker["run_launcher"]
+    assert (launcher["module"], launcher["class"]) == ("dagster_docker", "DockerRunLauncher")
+    # Run containers need what a sync reads, and the instance's own storage URL.
+    assert {"DAGSTER_POSTGRES_URL", "GITHUB_TOKEN", "GITHUB_API_URL", "PRSYNC_WAREHOUSE_URL"} <= set(
+        launcher["config"]["env_vars"]
+    )
+    compose = yaml.safe_load((DEPLOY / "docker-compose.yaml").read_text())
+    assert compose["networks"]["prsync"]["name"] == launcher["config"]["network"]
+
+
+def test_docker_compose_wires_existing_files_and_the_code_server() -> None:
+    compose = yaml.safe_load((DEPLOY / "docker-compose.yaml").read_text())
+    services = compose["services"]
+    assert {"postgres", "prsync_user_code", "webserver", "daemon"} <= set(services)
+    for service in services.values():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (DEPLOY / source).exists(), volume
+    code = services["prsync_user_code"]
+    assert code["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}
+    assert code["environment"]["DAGSTER_CURRENT_IMAGE"] == code["image"]
+    workspace = yaml.safe_load((DEPLOY / "workspace-docker.yaml").read_text())
+    server = workspace["load_from"][0]["grpc_server"]
+    assert server["host"] == code["container_name"]
+    assert f'"-p", "{server["port"]}"' in (DEPLOY / "Dockerfile").read_text()
+    example = dict(
+        line.split("=", 1)
+        for line in (DEPLOY / "prsync.env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    docker = yaml.safe_load((DEPLOY / "dagster-docker.yaml").read_text())
+    assert set(docker["run_launcher"]["config"]["env_vars"]) <= set(example)
+
+
+def test_dockerfile_installs_the_lock_and_matching_launcher_libraries() -> None:
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert "uv sync --frozen --no-dev --no-install-project" in dockerfile
+    assert "uv sync --frozen --no-dev --no-editable" in dockerfile
+    library = locked_version("dagster-postgres")  # the libraries' numbering of the locked release
+    assert f"dagster-k8s=={library}" in dockerfile
+    assert f"dagster-docker=={library}" in dockerfile
+    assert "ARG INSTANCE_YAML=deploy/dagster-docker.yaml" in dockerfile
+    module = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["dagster"]["module_name"]
+    assert f'"-m", "{module}"' in dockerfile
+    ignored = (DEPLOY / "Dockerfile.dockerignore").read_text().split()
+    assert "**/.venv" in ignored and "**/.git" in ignored
+
+
+def helm_instance_config(values: dict[str, Any]) -> dict[str, Any]:
+    """The parts of dagster.yaml the ``dagster/dagster`` chart renders from ``values`` that prsync
+    relies on (as its templates map them: camelCase values to snake_case instance keys)."""
+    concurrency = values["concurrency"]
+    runs, pools = concurrency["runs"], concurrency["pools"]
+    retries = values["dagsterDaemon"]["runRetries"]
+    database = values["postgresql"]
+    return {
+        "storage": {
+            "postgres": {
+                "postgres_db": {
+                    "hostname": database["postgresqlHost"],
+                    "username": database["postgresqlUsername"],
+                    "password": "from-the-secret",
+                    "db_name": database["postgresqlDatabase"],
+                    "port": database["service"]["port"],
+                    "params": database["postgresqlParams"],
+                }
+            }
+        },
+        "run_coordinator": {"module": "dagster.core.run_coordinator", "class": "QueuedRunCoordinator"},
+        "concurrency": {
+            "runs": {
+                "max_concurrent_runs": runs["maxConcurrentRuns"],
+                "tag_concurrency_limits": runs["tagConcurrencyLimits"],
+            },
+            "pools": {"default_limit": pools["defaultLimit"], "granularity": pools["granularity"]},
+        },
+        "run_retries": {
+            "enabled": retries["enabled"],
+            "max_retries": retries["maxRetries"],
+            "retry_on_asset_or_op_failure": retries["retryOnAssetOrOpFailure"],
+        },
+        "telemetry": {"enabled": values["telemetry"]["enabled"]},
+    }
+
+
+def test_helm_values_give_the_same_limits_and_a_valid_instance(tmp_path: Path) -> None:
+    values = yaml.safe_load((DEPLOY / "helm-values.yaml").read_text())
+    root = yaml.safe_load((REPO_ROOT / "dagster.yaml").read_text())
+    rendered = helm_instance_config(values)
+    validated_instance_config(rendered, tmp_path)
+    for key in ("concurrency", "run_retries", "telemetry"):
+        assert rendered[key] == root[key], key
+    assert values["concurrency"]["enabled"] is True
+    # The chart refuses limits in both places; they live in `concurrency` only.
+    assert values["dagsterDaemon"]["runCoordinator"]["config"]["queuedRunCoordinator"] == {}
+    assert values["dagsterDaemon"]["runCoordinator"]["type"] == "QueuedRunCoordinator"
+    assert values["runLauncher"]["type"] == "K8sRunLauncher"
+    assert values["postgresql"]["enabled"] is False and values["generatePostgresqlPasswordSecret"] is False
+
+    (deployment,) = values["dagster-user-deployments"]["deployments"]
+    module = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["dagster"]["module_name"]
+    assert deployment["dagsterApiGrpcArgs"] == ["--module-name", module]
+    assert deployment["envSecrets"] == [{"name": "prsync-secrets"}]
+    assert deployment["includeConfigInLaunchedRuns"] == {"enabled": True}
+    env = {item["name"] for item in deployment["env"]}
+    assert "GITHUB_TOKEN" not in env and "PRSYNC_WAREHOUSE_URL" not in env  # secrets come from the Secret
+    text = (DEPLOY / "helm-values.yaml").read_text()
+    assert f"--version {locked_version('dagster')}" in text
+    assert "postgresqlPassword" not in text

@@ -29,7 +29,7 @@ class Snapshot:
     def data_and_cursor(self) -> tuple[Any, ...]:
         """What a failed sync must leave untouched (status, attempt and error fields may change)."""
         state = self.state
-        kept = (state.cursor, state.etag, state.probe_url, state.last_success_at) if state else None
+        kept = (state.cursor, state.etag, state.probe_url, state.last_success_at) if state else (None,) * 4
         return (self.pull_requests, self.reviews, kept)
 
 

@@ -74,7 +74,7 @@ def mutate_everything(sim: GitHubSimulator, repo: str) -> set[int]:
     """Updated, new, closed and merged PRs; new reviews; a dismissed review. Returns touched PRs."""
     truth = sim.truth(repo)
     old = sorted(truth["pull_requests"], key=lambda pr: pr["updated_at"])
-    open_prs = [pr["number"] for pr in old if pr["state"] == "open"]
+    open_prs = [pr["number"] for pr in old if pr["state"] == "open" and not pr["draft"]]
     touched = {old[0]["number"], old[5]["number"], open_prs[0], open_prs[1], open_prs[2]}
     sim.update_pull(repo, old[0]["number"], title="Retitled after a long time")
     sim.update_pull(repo, old[5]["number"], body="new description")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 
 from prsync_dagster.assets import sync_github_repository
 from prsync_dagster.automation import (
@@ -23,4 +23,7 @@ defs = Definitions(
     schedules=[daily_github_sync, weekly_review_sweep, hourly_freshness_check],
     sensors=[tracked_repositories],
     resources={"github": github_from_env(), "warehouse": warehouse_from_env()},
+    # A run is one sync of one repository: one step. Running it inside the run worker saves a
+    # second Python process (and its Dagster import) per run; retries and pools still apply.
+    executor=in_process_executor,
 )

@@ -43,25 +43,28 @@ class Outcome:
     warehouse: Path
 
 
+def run_prsync(home: Path, warehouse: Path, args: Sequence[str], extra: dict[str, str]) -> Outcome:
+    """``prsync ARGS`` in a subprocess; ``extra`` overrides the environment (``<unset>`` removes)."""
+    home.mkdir(parents=True, exist_ok=True)
+    env = subprocess_env(
+        DAGSTER_HOME=str(home),
+        PRSYNC_WAREHOUSE_URL=f"duckdb://{warehouse}",
+        GITHUB_TOKEN="ghp_cli_test_token",
+    )
+    env.update(extra)
+    for name in [k for k, v in extra.items() if v == "<unset>"]:
+        del env[name]
+    done = subprocess.run(
+        [*prsync_command(), *args], env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+    )
+    return Outcome(tuple(args), done.returncode, done.stdout, done.stderr, home, warehouse)
+
+
 def prsync_all(cases: Sequence[tuple[tuple[str, ...], dict[str, str]]], tmp_path: Path) -> list[Outcome]:
     """Run each (args, extra environment) in a fresh DAGSTER_HOME; two processes at a time."""
 
     def one(index: int, args: tuple[str, ...], extra: dict[str, str]) -> Outcome:
-        home = tmp_path / f"home{index}"
-        home.mkdir()
-        warehouse = tmp_path / f"warehouse{index}.duckdb"
-        env = subprocess_env(
-            DAGSTER_HOME=str(home),
-            PRSYNC_WAREHOUSE_URL=f"duckdb://{warehouse}",
-            GITHUB_TOKEN="ghp_cli_test_token",
-        )
-        env.update(extra)
-        for name in [k for k, v in extra.items() if v == "<unset>"]:
-            del env[name]
-        done = subprocess.run(
-            [*prsync_command(), *args], env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
-        )
-        return Outcome(args, done.returncode, done.stdout, done.stderr, home, warehouse)
+        return run_prsync(tmp_path / f"home{index}", tmp_path / f"warehouse{index}.duckdb", args, extra)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return list(pool.map(lambda case: one(case[0], *case[1]), enumerate(cases)))
@@ -125,9 +128,9 @@ def test_missing_token_is_one_line_even_with_repositories_registered(
     tmp_path: Path, simulator: GitHubSimulator
 ) -> None:
     env = {"GITHUB_API_URL": simulator.url}
-    added, synced = prsync_all(
-        [(("repos", "add", "acme/widgets"), env), (("sync",), {**env, "GITHUB_TOKEN": "<unset>"})], tmp_path
-    )
+    home, warehouse = tmp_path / "home", tmp_path / "warehouse.duckdb"
+    added = run_prsync(home, warehouse, ("repos", "add", "acme/widgets"), env)
+    synced = run_prsync(home, warehouse, ("sync",), {**env, "GITHUB_TOKEN": "<unset>"})
     assert added.returncode == 0, added.stderr
     assert synced.returncode != 0
     assert synced.stderr.splitlines() == [
@@ -135,3 +138,4 @@ def test_missing_token_is_one_line_even_with_repositories_registered(
         "(or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY)"
     ]
     assert simulator.stats()["total_requests"] == 0
+    assert not warehouse.exists()

@@ -25,6 +25,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -34,6 +35,7 @@ from typing import Any, TypeVar
 
 import pytest
 import requests
+from dagster import DagsterInstance
 
 from prsync_dagster.simulator import GitHubSimulator
 from prsync_dagster.warehouse import open_warehouse
@@ -187,6 +189,25 @@ query AssetNodes($assetKeys: [AssetKeyInput!]) {
 }
 """
 
+#: ui-core/src/ticks/EvaluateScheduleDialog.tsx (a schedule's "Test schedule" dialog), trimmed.
+SCHEDULE_DRY_RUN = """
+mutation ScheduleDryRunMutation($selectorData: ScheduleSelector!, $timestamp: Float) {
+  scheduleDryRun(selectorData: $selectorData, timestamp: $timestamp) {
+    __typename
+    ... on DryRunInstigationTick {
+      timestamp
+      evaluationResult {
+        runRequests { runKey jobName tags { key value } }
+        skipReason
+        error { message }
+      }
+    }
+    ... on ScheduleNotFoundError { scheduleName }
+    ... on PythonError { message stack }
+  }
+}
+"""
+
 DAEMON_HEALTH = """
 {
   instance {
@@ -316,6 +337,10 @@ def dagster_stack(
     """
     home.mkdir(parents=True, exist_ok=True)
     shutil.copy(instance_yaml or REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    # Create the instance's storage once, here: two processes creating the same fresh SQLite
+    # schemas at the same moment can trip over each other (seen once on a loaded machine).
+    with DagsterInstance.from_config(str(home)):
+        pass
     port = free_port()
     stack = DagsterStack(home=home, url=f"http://127.0.0.1:{port}", env=env)
     commands = {
@@ -521,65 +546,105 @@ def warehouse_differences(sim: GitHubSimulator, warehouse_url: str) -> dict[str,
     return {repo: problems[:10] for repo, problems in found.items() if problems}
 
 
-# -- the test ---------------------------------------------------------------------------------------
+# -- the tests ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Backfilled:
+    """One running stack after the UI's add-partitions + backfill, shared by this module's tests."""
+
+    stack: DagsterStack
+    simulator: GitHubSimulator
+    warehouse_url: str
+    keys: list[str]
+    backfill: dict[str, Any]
+    started: float
+
+    def phase(self, name: str) -> None:
+        print(f"[e2e {time.monotonic() - self.started:6.1f}s] {name}", flush=True)
+
+    @contextmanager
+    def logs_on_failure(self) -> Iterator[None]:
+        """Print the webserver's and daemon's logs when a test using this stack fails."""
+        try:
+            yield
+        except BaseException:
+            print(self.stack.logs(), file=sys.stderr)
+            raise
+
+
+@pytest.fixture(scope="module")
+def backfilled() -> Iterator[Backfilled]:
+    """Simulator, webserver and daemon, with the simulator's repositories added and backfilled
+    through the UI's GraphQL mutations."""
+    started = time.monotonic()
+    # Not pytest's tmp_path: on a machine where several pytest sessions run at once, pytest prunes
+    # older session directories, which could delete DAGSTER_HOME under the running daemon.
+    with tempfile.TemporaryDirectory(prefix="prsync-e2e-") as scratch, GitHubSimulator("small", 7) as sim:
+        work = Path(scratch)
+        (work / "warehouse").mkdir()
+        warehouse_url = f"duckdb://{work / 'warehouse' / 'prsync.duckdb'}"
+        env = stack_environment(work / "dagster_home", sim, warehouse_url)
+        keys = sorted(repo.lower() for repo in sim.repos())
+        with dagster_stack(work / "dagster_home", env) as stack:
+            state = Backfilled(stack, sim, warehouse_url, keys, {}, started)
+            state.phase(f"code location {stack.location} loaded")
+            for key in keys:
+                add_partition(stack, key)
+            backfill_id = launch_asset_backfill(stack, keys)
+            state.phase(f"backfill {backfill_id} launched for {len(keys)} partitions")
+            state.backfill = wait_for_backfill(stack, backfill_id)
+            state.phase(f"backfill {state.backfill['status']}")
+            yield state
 
 
 @pytest.mark.e2e
 @pytest.mark.timeout(600)
-def test_ui_backfill_then_full_refresh_of_one_partition(simulator: GitHubSimulator, tmp_path: Path) -> None:
-    """Add partitions, backfill them all, then rematerialize one with ``full_refresh: true``."""
-    warehouse_url = f"duckdb://{tmp_path / 'warehouse' / 'prsync.duckdb'}"
-    (tmp_path / "warehouse").mkdir()
-    env = stack_environment(tmp_path / "dagster_home", simulator, warehouse_url)
-    keys = sorted(repo.lower() for repo in simulator.repos())
+def test_ui_backfill_of_every_repository_matches_github(backfilled: Backfilled) -> None:
+    """ "Add partition" per repository, then "Materialize all" as a backfill: one run each, exact copy."""
+    stack, keys = backfilled.stack, backfilled.keys
     assert len(keys) >= 2, "the small scenario has several repositories"
-
-    started = time.monotonic()
-
-    def phase(name: str) -> None:
-        print(f"[e2e {time.monotonic() - started:6.1f}s] {name}", flush=True)
-
-    with dagster_stack(tmp_path / "dagster_home", env) as stack:
-        phase(f"code location {stack.location} loaded")
-        for key in keys:
-            add_partition(stack, key)
-
-        backfill_id = launch_asset_backfill(stack, keys)
-        phase(f"backfill {backfill_id} launched for {len(keys)} partitions")
-        backfill = wait_for_backfill(stack, backfill_id)
-        phase(f"backfill {backfill['status']}")
-        backfill_runs = list_runs(stack, {"tags": [{"key": "dagster/backfill", "value": backfill_id}]})
-        assert backfill["status"] == "COMPLETED_SUCCESS", (backfill, backfill_runs)
+    with backfilled.logs_on_failure():
+        backfill = backfilled.backfill
+        runs = list_runs(stack, {"tags": [{"key": "dagster/backfill", "value": backfill["id"]}]})
+        assert backfill["status"] == "COMPLETED_SUCCESS", (backfill, runs)
         assert backfill["isAssetBackfill"] is True
         # One run per repository (the multi-asset materializes both assets of a partition together).
-        assert sorted(tags_of(run)["dagster/partition"] for run in backfill_runs) == keys
-        assert {run["status"] for run in backfill_runs} == {"SUCCESS"}
+        assert sorted(tags_of(run)["dagster/partition"] for run in runs) == keys
+        assert {run["status"] for run in runs} == {"SUCCESS"}
 
-        assert warehouse_differences(simulator, warehouse_url) == {}
+        assert warehouse_differences(backfilled.simulator, backfilled.warehouse_url) == {}
         for key in keys:
-            latest = materializations(stack, PULL_REQUESTS, key)[0]
-            assert latest["metadata"]["full_refresh"] is False
-            assert latest["metadata"]["changed"] is True
+            for asset_path in (PULL_REQUESTS, PULL_REQUEST_REVIEWS):
+                latest = materializations(stack, asset_path, key)[0]
+                assert latest["runId"] in {run["runId"] for run in runs}
+                assert latest["metadata"]["full_refresh"] is False
+                assert latest["metadata"]["changed"] is True
 
-        # Rematerialize one repository from scratch from the launchpad, with run config.
-        target = keys[0]
+
+@pytest.mark.e2e
+@pytest.mark.timeout(600)
+def test_launchpad_full_refresh_reruns_only_that_partition(backfilled: Backfilled) -> None:
+    """The "Materialize" dialog for one partition with ``full_refresh: true`` from the launchpad."""
+    stack, keys = backfilled.stack, backfilled.keys
+    target = keys[0]
+    with backfilled.logs_on_failure():
         before = {run["runId"] for run in list_runs(stack)}
+        previous = {key: materializations(stack, PULL_REQUESTS, key)[0]["runId"] for key in keys}
         run_id = launch_partition_run(
-            stack,
-            target,
-            "ops:\n  sync_github_repository:\n    config:\n      full_refresh: true\n",
+            stack, target, "ops:\n  sync_github_repository:\n    config:\n      full_refresh: true\n"
         )
-        phase(f"full refresh of {target} launched: run {run_id}")
+        backfilled.phase(f"full refresh of {target} launched: run {run_id}")
         run = wait_for_run(stack, run_id)
-        phase(f"run {run['status']} ({run['jobName']})")
+        backfilled.phase(f"run {run['status']} ({run['jobName']})")
         assert run["status"] == "SUCCESS", run
 
         new_runs = [r for r in list_runs(stack) if r["runId"] not in before]
         # Only that partition ran. Schedules and sensors run by the clock (the hourly freshness
         # check, the 04:00 sync) may add runs meanwhile; they carry their instigator's tag.
-        syncs = [r for r in new_runs if not INSTIGATOR_TAGS & tags_of(r).keys()]
-        assert [(r["runId"], tags_of(r).get("dagster/partition")) for r in syncs] == [(run_id, target)]
-        assert "full_refresh: true" in syncs[0]["runConfigYaml"]
+        launched = [r for r in new_runs if not INSTIGATOR_TAGS & tags_of(r).keys()]
+        assert [(r["runId"], tags_of(r).get("dagster/partition")) for r in launched] == [(run_id, target)]
+        assert "full_refresh: true" in launched[0]["runConfigYaml"]
 
         for asset_path in (PULL_REQUESTS, PULL_REQUEST_REVIEWS):
             latest = materializations(stack, asset_path, target)[0]
@@ -587,6 +652,85 @@ def test_ui_backfill_then_full_refresh_of_one_partition(simulator: GitHubSimulat
             assert latest["metadata"]["full_refresh"] is True
         for key in keys[1:]:
             latest = materializations(stack, PULL_REQUESTS, key)[0]
-            assert latest["runId"] != run_id and latest["metadata"]["full_refresh"] is False
+            assert latest["runId"] == previous[key] and latest["metadata"]["full_refresh"] is False
 
-        assert warehouse_differences(simulator, warehouse_url) == {}
+        assert warehouse_differences(backfilled.simulator, backfilled.warehouse_url) == {}
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(600)
+@pytest.mark.xfail(
+    strict=True,
+    reason="product bug: automation.registered_repositories() keeps only keys already lower-cased, so "
+    "a repository added in the UI the way GitHub spells it is never synced by the daily schedule and "
+    "never judged by the freshness check, silently",
+)
+def test_daily_schedule_syncs_a_partition_added_in_github_spelling(backfilled: Backfilled) -> None:
+    """ "Add partition" accepts any string; GitHub shows names like ``Octo-Org/Hello-World``.
+
+    The asset normalizes the key when it runs (rows land under ``octo-org/hello-world``), but the
+    schedule's "Test schedule" dry run shows whether the daily sync would ever run it.
+    """
+    stack = backfilled.stack
+    with backfilled.logs_on_failure():
+        add_partition(stack, "Octo-Org/Hello-World")
+        result = stack.graphql(
+            SCHEDULE_DRY_RUN,
+            {
+                "selectorData": {**stack.repository_selector(), "scheduleName": "daily_github_sync"},
+                "timestamp": time.time(),
+            },
+        )["scheduleDryRun"]
+        assert result["__typename"] == "DryRunInstigationTick", result
+        evaluation = result["evaluationResult"]
+        assert evaluation["error"] is None, evaluation
+        scheduled = {tags_of(request)["dagster/partition"].lower() for request in evaluation["runRequests"]}
+        assert set(backfilled.keys) <= scheduled
+        assert "octo-org/hello-world" in scheduled
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="product bug: every_repository_synced_within_24h runs inside each run of a UI backfill "
+    "(Dagster adds an asset's checks to asset runs) and reports repositories whose first sync is "
+    "still in progress in the same backfill as stale ('never synced'), an ERROR-severity false alarm",
+)
+def test_freshness_check_counts_a_first_sync_in_progress_as_pending(tmp_path: Path) -> None:
+    """What the check saw in the e2e backfill, made deterministic: mid-backfill, one repository's
+    first sync is still in progress (its step waits for a ``github_api`` pool slot). That
+    repository has not fallen behind; its first sync has not finished yet."""
+    from datetime import UTC, datetime
+
+    from dagster import DagsterRunStatus, Definitions, instance_for_test
+    from dagster._core.test_utils import create_run_for_test
+
+    from prsync_dagster.automation import every_repository_synced_within_24h, freshness_check_job
+    from prsync_dagster.resources import WarehouseResource
+    from prsync_dagster.warehouse.base import SyncCommit
+
+    url = f"duckdb://{tmp_path / 'prsync.duckdb'}"
+    now = datetime.now(UTC)
+    with open_warehouse(url) as warehouse:
+        warehouse.migrate()
+        for repo in ("acme/widgets", "acme/gadget-service"):
+            commit = SyncCommit(
+                repo=repo, repo_id=1, full_name=repo, cursor=now, etag=None, probe_url=None,
+                success_at=now, strategy="auto", report={},
+            )  # fmt: skip
+            warehouse.write_batch(repo, [], now, commit)
+    with instance_for_test() as instance:
+        instance.add_dynamic_partitions("repositories", ["acme/widgets", "acme/gadget-service", "jdoe-dev/x"])
+        create_run_for_test(
+            instance,
+            job_name="__ASSET_JOB",
+            status=DagsterRunStatus.STARTED,
+            tags={"dagster/partition": "jdoe-dev/x", "dagster/backfill": "abcdefgh"},
+        )
+        check_defs = Definitions(
+            asset_checks=[every_repository_synced_within_24h],
+            jobs=[freshness_check_job],
+            resources={"warehouse": WarehouseResource(url=url)},
+        )
+        job = check_defs.resolve_job_def("repository_freshness_check")
+        (evaluation,) = job.execute_in_process(instance=instance).get_asset_check_evaluations()
+    assert evaluation.passed, evaluation.description

@@ -4,6 +4,7 @@ All of it is on by default, so a fresh deployment with the daemon running syncs 
 repository daily and says, per repository, when one falls behind.
 """
 
+import contextlib
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,10 +14,13 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetSelection,
+    DagsterInstance,
+    DagsterRunStatus,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     MetadataValue,
     RunRequest,
+    RunsFilter,
     ScheduleEvaluationContext,
     SensorEvaluationContext,
     SensorResult,
@@ -34,6 +38,12 @@ from prsync_dagster.resources import WarehouseResource
 from prsync_dagster.warehouse.base import SyncState
 
 SYNC_JOB_NAME = "github_sync"
+IN_PROGRESS = [
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+]
 MAX_AGE = timedelta(hours=24)
 
 github_sync_job = define_asset_job(
@@ -43,16 +53,34 @@ github_sync_job = define_asset_job(
 )
 
 
-def registered_repositories(instance: object) -> list[str]:
-    """Registered partition keys that are valid repository names (others are skipped, not run)."""
-    keys = instance.get_dynamic_partitions(REPOSITORIES)  # type: ignore[attr-defined]
-    valid = []
-    for key in keys:
+def registered_repositories(instance: DagsterInstance) -> dict[str, str]:
+    """Registered repositories: normalized ``owner/name`` -> the partition key to run.
+
+    The UI's "Add partition" accepts any spelling (``Octo-Org/Hello-World``); the asset stores rows
+    under the lower-cased name, so a repository counts once whatever its key's spelling (the
+    lower-case key wins if both exist). Keys that are not repository names are left out.
+    """
+    registered: dict[str, str] = {}
+    for key in sorted(instance.get_dynamic_partitions(REPOSITORIES)):
         try:
-            valid.append(normalize_repo(key))
+            name = normalize_repo(key)
         except InvalidRepositoryName:
             continue
-    return sorted(set(valid) & set(keys))
+        if name not in registered or key == name:
+            registered[name] = key
+    return registered
+
+
+def repositories_syncing(instance: DagsterInstance) -> set[str]:
+    """Normalized names of repositories with a run in progress (queued, starting or started)."""
+    runs = instance.get_runs(RunsFilter(statuses=IN_PROGRESS))
+    syncing = set()
+    for run in runs:
+        key = run.tags.get("dagster/partition")
+        if key:
+            with contextlib.suppress(InvalidRepositoryName):
+                syncing.add(normalize_repo(key))
+    return syncing
 
 
 @schedule(
@@ -66,8 +94,8 @@ def registered_repositories(instance: object) -> list[str]:
 def daily_github_sync(context: ScheduleEvaluationContext) -> Iterator[RunRequest]:
     scheduled = context.scheduled_execution_time or datetime.now(UTC)
     day = scheduled.astimezone(UTC).strftime("%Y-%m-%d")
-    for key in registered_repositories(context.instance):
-        yield RunRequest(run_key=f"{key}@{day}", partition_key=key, tags={"prsync/trigger": "daily"})
+    for name, key in registered_repositories(context.instance).items():
+        yield RunRequest(run_key=f"{name}@{day}", partition_key=key, tags={"prsync/trigger": "daily"})
 
 
 #: How far back the weekly sweep re-reads reviews.
@@ -114,7 +142,7 @@ def tracked_repositories(context: SensorEvaluationContext) -> SensorResult | Ski
             wanted.append(normalize_repo(raw))
         except InvalidRepositoryName as exc:
             context.log.warning(f"PRSYNC_REPOS: {exc}")
-    existing = set(context.instance.get_dynamic_partitions(REPOSITORIES))
+    existing = set(registered_repositories(context.instance))
     new = sorted(set(wanted) - existing)
     if not new:
         return SkipReason("every repository in PRSYNC_REPOS is registered")
@@ -139,29 +167,42 @@ def tracked_repositories(context: SensorEvaluationContext) -> SensorResult | Ski
 def every_repository_synced_within_24h(
     context: AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> AssetCheckResult:
-    keys = registered_repositories(context.instance)
+    names = sorted(registered_repositories(context.instance))
+    syncing = repositories_syncing(context.instance)
     with warehouse.open() as store:
         states = {state.repo: state for state in store.list_states()}
-    return evaluate_freshness(keys, states, datetime.now(UTC))
+    return evaluate_freshness(names, states, datetime.now(UTC), syncing=syncing)
 
 
-def evaluate_freshness(keys: list[str], states: dict[str, SyncState], now: datetime) -> AssetCheckResult:
-    """The check's verdict, separate from Dagster so it is easy to reason about (and to test)."""
+def evaluate_freshness(
+    keys: list[str], states: dict[str, SyncState], now: datetime, syncing: set[str] | None = None
+) -> AssetCheckResult:
+    """The check's verdict, separate from Dagster so it is easy to reason about (and to test).
+
+    A repository whose first sync is running (e.g. in the same backfill that runs this check) has
+    not fallen behind yet; it is reported as pending, not stale.
+    """
     stale: dict[str, str] = {}
+    pending: list[str] = []
     for key in keys:
         state = states.get(key)
         if state is None or state.last_success_at is None:
-            stale[key] = "never synced"
+            if key in (syncing or set()):
+                pending.append(key)
+            else:
+                stale[key] = "never synced"
             continue
         lag = now - state.last_success_at
         if lag > MAX_AGE:
             stale[key] = f"last success {format_lag(lag)} ago"
     description = (
-        f"{len(keys)} repositories synced within 24 h"
+        f"{len(keys) - len(pending)} repositories synced within 24 h"
         if not stale
         else f"{len(stale)} of {len(keys)} repositories stale: "
         + "; ".join(f"{key} ({why})" for key, why in stale.items())
     )
+    if pending:
+        description += f"; first sync in progress: {', '.join(pending)}"
     return AssetCheckResult(
         passed=not stale,
         severity=AssetCheckSeverity.ERROR,
@@ -170,6 +211,7 @@ def evaluate_freshness(keys: list[str], states: dict[str, SyncState], now: datet
             "repositories": len(keys),
             "stale": len(stale),
             "stale_repositories": MetadataValue.json(stale),
+            "first_sync_in_progress": MetadataValue.json(pending),
         },
     )
 

@@ -70,6 +70,25 @@ def test_weekly_sweep_rereads_recent_reviews_of_every_repository(instance) -> No
     assert defs.resolve_schedule_def("weekly_review_sweep").cron_schedule == "0 5 * * 0"
 
 
+def test_keys_in_github_spelling_are_synced_once(instance) -> None:
+    """The UI's "Add partition" takes any spelling; the asset lower-cases, so must the schedule."""
+    instance.add_dynamic_partitions("repositories", ["Octo-Org/Hello-World", "acme/x", "Acme/X"])
+    context = build_schedule_context(
+        instance=instance, scheduled_execution_time=NOW, repository_def=defs.get_repository_def()
+    )
+    requests = list(daily_github_sync.evaluate_tick(context).run_requests or [])
+    assert sorted(r.partition_key for r in requests) == ["Octo-Org/Hello-World", "acme/x"]
+    assert sorted(r.run_key for r in requests) == ["acme/x@2026-11-28", "octo-org/hello-world@2026-11-28"]
+
+
+def test_a_first_sync_in_progress_is_pending_not_stale() -> None:
+    result = evaluate_freshness(["a/new", "b/old"], {}, NOW, syncing={"a/new"})
+    assert not result.passed
+    assert result.metadata["stale_repositories"].value == {"b/old": "never synced"}
+    assert result.metadata["first_sync_in_progress"].value == ["a/new"]
+    assert evaluate_freshness(["a/new"], {}, NOW, syncing={"a/new"}).passed
+
+
 def test_schedule_with_no_repositories_requests_nothing(instance) -> None:
     context = build_schedule_context(
         instance=instance, scheduled_execution_time=NOW, repository_def=defs.get_repository_def()

@@ -659,12 +659,6 @@ def test_launchpad_full_refresh_reruns_only_that_partition(backfilled: Backfille
 
 @pytest.mark.e2e
 @pytest.mark.timeout(600)
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: automation.registered_repositories() keeps only keys already lower-cased, so "
-    "a repository added in the UI the way GitHub spells it is never synced by the daily schedule and "
-    "never judged by the freshness check, silently",
-)
 def test_daily_schedule_syncs_a_partition_added_in_github_spelling(backfilled: Backfilled) -> None:
     """ "Add partition" accepts any string; GitHub shows names like ``Octo-Org/Hello-World``.
 
@@ -689,12 +683,6 @@ def test_daily_schedule_syncs_a_partition_added_in_github_spelling(backfilled: B
         assert "octo-org/hello-world" in scheduled
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: every_repository_synced_within_24h runs inside each run of a UI backfill "
-    "(Dagster adds an asset's checks to asset runs) and reports repositories whose first sync is "
-    "still in progress in the same backfill as stale ('never synced'), an ERROR-severity false alarm",
-)
 def test_freshness_check_counts_a_first_sync_in_progress_as_pending(tmp_path: Path) -> None:
     """What the check saw in the e2e backfill, made deterministic: mid-backfill, one repository's
     first sync is still in progress (its step waits for a ``github_api`` pool slot). That

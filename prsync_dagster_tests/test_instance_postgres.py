@@ -239,11 +239,12 @@ def test_docker_compose_wires_existing_files_and_the_code_server() -> None:
 
 def test_dockerfile_installs_the_lock_and_matching_launcher_libraries() -> None:
     dockerfile = (DEPLOY / "Dockerfile").read_text()
-    assert "uv sync --frozen --no-dev --no-install-project" in dockerfile
-    assert "uv sync --frozen --no-dev --no-editable" in dockerfile
+    assert "uv sync --frozen --no-dev --group deploy --no-install-project" in dockerfile
+    assert "uv sync --frozen --no-dev --group deploy --no-editable" in dockerfile
     library = locked_version("dagster-postgres")  # the libraries' numbering of the locked release
-    assert f"dagster-k8s=={library}" in dockerfile
-    assert f"dagster-docker=={library}" in dockerfile
+    assert locked_version("dagster-k8s") == library == locked_version("dagster-docker")
+    deploy_group = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["dependency-groups"]["deploy"]
+    assert f"dagster-k8s=={library}" in deploy_group and f"dagster-docker=={library}" in deploy_group
     assert "ARG INSTANCE_YAML=deploy/dagster-docker.yaml" in dockerfile
     module = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["dagster"]["module_name"]
     assert f'"-m", "{module}"' in dockerfile

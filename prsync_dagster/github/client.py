@@ -9,6 +9,8 @@ translated into :mod:`prsync_dagster.errors` with messages that never carry the 
 from __future__ import annotations
 
 import json
+import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -37,9 +39,44 @@ from prsync_dagster.errors import (
     RateLimitedError,
     RepositoryNotFound,
 )
+from prsync_dagster.secrets import redact
 
 DEFAULT_API_URL = "https://api.github.com"
 USER_AGENT = "prsync-dagster"
+
+#: GitHub's token formats: classic and fine-grained PATs, OAuth, user-to-server, installation
+#: (server-to-server) and refresh tokens.
+_TOKEN_PATTERN = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")
+
+
+class RedactSecrets(logging.Filter):
+    """Mask tokens in PyGithub's own log records.
+
+    PyGithub masks the Authorization header in its debug log, but prints response bodies, and
+    the body of an installation-token request *is* the token. Anything shaped like a GitHub token,
+    and every secret registered with :mod:`prsync_dagster.secrets`, is replaced by ``***``.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        cleaned = redact(_TOKEN_PATTERN.sub("***", message))
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def _install_log_filter() -> None:
+    """Filter at the loggers that emit (a logger's filters do not apply to its children's records)."""
+    for name in ("github.Requester", "github.GithubRetry", "github.GithubIntegration"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, RedactSecrets) for existing in logger.filters):
+            logger.addFilter(RedactSecrets())
+
+
+_install_log_filter()
 
 
 @dataclass

@@ -13,9 +13,10 @@ fetched each PR and its reviews one by one." Per repository:
 Concessions in the baseline's favour, so that the comparison is not won by a strawman:
 ``per_page=100`` (PyGithub's default is 30); no client-side throttle (PyGithub 2.x waits 0.25 s
 between requests by default, which alone would make it ~5x slower at 50 ms latency; our engine
-turns it off too, so both use the same transport); and the PR test reads the raw payload
-(``"pull_request" in issue.raw_data``): PyGithub's ``issue.pull_request`` would fetch every plain
-issue once more to "complete" it, because the key is absent from plain issues.
+turns it off too, so both use the same transport); and the PR test reads the list payload as
+received (``issue._rawData``): PyGithub's ``issue.pull_request`` would fetch every plain issue once
+more to "complete" it (the key is absent from plain issues), and ``issue.raw_data`` would fetch
+*every* item once more (list items are not "complete"), which a first measurement showed.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def sync_repository_original(
             batch.clear()
 
     for issue in issues:
-        if "pull_request" not in issue.raw_data:
+        # The list payload as received; the public accessors would issue a GET per item (see above).
+        if "pull_request" not in issue._rawData:
             continue  # a plain issue
         pull = repo.get_pull(issue.number)
         record = PullRequestRecord.from_rest(pull.raw_data, repo=key, repo_id=repo.id)

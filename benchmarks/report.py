@@ -14,6 +14,8 @@ from typing import Any
 from benchmarks.common import RESULTS_DIR
 
 RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
+#: Hand-written analysis (causes of failed checks, recommended engine changes), appended verbatim.
+NOTES_MD = RESULTS_DIR / "NOTES.md"
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
@@ -177,8 +179,8 @@ def build() -> str:
             "",
             render(data),
         ]
-        if data.get("notes"):
-            parts += ["", *data["notes"]]
+    if NOTES_MD.exists():
+        parts += ["", NOTES_MD.read_text().rstrip()]
     return "\n".join(parts) + "\n"
 
 

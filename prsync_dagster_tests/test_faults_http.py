@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from prsync_dagster.errors import RateLimitedError
+from prsync_dagster.errors import GitHubApiError, RateLimitedError
 from prsync_dagster.github.client import ClientSettings, GitHubClient, GitHubCredentials
 from prsync_dagster.simulator import GitHubSimulator
 from prsync_dagster.sync import SyncOptions, SyncReport, sync_repository
@@ -218,3 +218,22 @@ def test_secondary_limit_beyond_the_cap_fails_cleanly(
     assert snapshot(warehouse, repo).data_and_cursor() == before.data_and_cursor()
     sync(simulator, warehouse, repo, "rest")
     assert differences(simulator, warehouse, repo) == []
+
+
+def test_forbidden_that_is_not_a_rate_limit_fails_at_once(
+    simulator: GitHubSimulator, warehouse: Warehouse
+) -> None:
+    """A 403 without rate-limit signs (e.g. an App without the permission) is not retried."""
+    repo = simulator.repos()[0]
+    body = {
+        "message": "Resource not accessible by integration",
+        "documentation_url": "https://docs.github.com",
+    }
+    simulator.script_responses("GET */pulls", [{"status": 403, "body": body}])
+    with pytest.raises(
+        GitHubApiError, match="GitHub answered 403 for .*: Resource not accessible by integration"
+    ):
+        run_sync(simulator, warehouse, repo)
+    assert simulator.stats()["total_requests"] == 1
+    state = warehouse.get_state(repo.lower())
+    assert state is not None and state.status == "error" and state.cursor is None

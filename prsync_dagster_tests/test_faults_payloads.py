@@ -23,7 +23,7 @@ def rest_pulls_page(sim: GitHubSimulator, repo: str) -> list[dict[str, Any]]:
     """Page 1 of the pulls list exactly as the REST strategy asks for it."""
     response = requests.get(
         f"{sim.url}/repos/{repo}/pulls",
-        params={"state": "all", "sort": "updated", "direction": "desc", "per_page": 100},
+        params={"state": "all", "sort": "updated", "direction": "desc", "per_page": "100"},
         headers={"Authorization": f"token {sim.token}"},
         timeout=10,
     )

@@ -216,7 +216,12 @@ def test_duckdb_held_beyond_the_cap_is_a_clear_error_and_changes_nothing(
     if when == "at-start":
         holders.append(hold_lock(path, 4))
     else:
-        simulator.on_request(lambda method, path_, query: holders or holders.append(hold_lock(path, 4)))
+
+        def grab_the_file(method: str, path_: str, query: dict[str, str]) -> None:
+            if not holders:
+                holders.append(hold_lock(path, 4))
+
+        simulator.on_request(grab_the_file)
     started = time.monotonic()
     with pytest.raises(WarehouseLockedError) as failure:
         run_sync(simulator, impatient, "Acme/Widgets", strategy="rest")

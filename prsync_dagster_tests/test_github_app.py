@@ -116,9 +116,9 @@ def test_app_not_installed_on_an_owner_is_a_clear_permanent_failure(
     )
     assert not result.success
     (failure,) = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
-    assert failure.step_failure_data.user_failure_data.description == (
-        "the GitHub App is not installed on 'jdoe-dev'"
-    )
+    user_failure = failure.step_failure_data.user_failure_data
+    assert user_failure is not None
+    assert user_failure.description == ("the GitHub App is not installed on 'jdoe-dev'")
     assert not [e for e in result.all_events if e.event_type == DagsterEventType.STEP_UP_FOR_RETRY]
 
 

@@ -149,7 +149,8 @@ def test_token_appears_nowhere_after_a_dagster_run_loses_it(
     )
     assert not failed.success
     (step_failure,) = [e for e in failed.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
-    assert step_failure.step_failure_data.user_failure_data.description == MESSAGE
+    user_failure = step_failure.step_failure_data.user_failure_data
+    assert user_failure is not None and user_failure.description == MESSAGE
 
     # PyGithub's debug lines really were captured, in both places
     assert "GET http://127.0.0.1" in caplog.text and "Authorization" in caplog.text

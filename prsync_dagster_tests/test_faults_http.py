@@ -194,7 +194,7 @@ def test_secondary_limit_without_retry_after_waits_the_minimum_then_doubles(
     pauses = [later - earlier for earlier, later in zip(sent, sent[1:], strict=False)]
     assert len(pauses) == 3
     for pause, minimum in zip(pauses, (0.25, 0.5, 1.0), strict=True):
-        assert minimum <= pause < minimum + 0.7  # (urllib3 adds up to 0.5 s of jitter)
+        assert minimum <= pause < minimum + 1.0  # urllib3 adds up to 0.5 s of jitter
     client.close()
 
 

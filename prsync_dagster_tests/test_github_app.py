@@ -149,7 +149,7 @@ def test_installation_tokens_are_refreshed_before_they_expire(
     configure_app(sim, key_pair, monkeypatch)
     sim.install_app(APP_ID, "Acme")
     sim.set_installation_token_ttl(3)
-    sim.set_latency(150)
+    sim.set_latency(200)
     warehouse = open_warehouse(duckdb_url)
     warehouse.migrate()
     started = time.monotonic()

@@ -184,7 +184,7 @@ def run_syncs(
     full_refresh: bool,
     instance: DagsterInstance,
     on_done: Callable[[SyncOutcome], None] | None = None,
-    log_level: str = "WARNING",
+    log_level: str = "CRITICAL",
 ) -> list[SyncOutcome]:
     """Materialize each partition in its own run (recorded in the instance, visible in the UI)."""
     from prsync_dagster.definitions import defs
@@ -222,15 +222,23 @@ def run_syncs(
 
 
 def _run_error(result: Any) -> str | None:
+    """The first failure's reason, as the asset worded it (not the exception's class path)."""
     for event in result.all_events:
-        if event.is_step_failure or event.is_failure:
-            data = event.event_specific_data
-            error = getattr(data, "error", None)
-            if error is not None:
-                message = str(getattr(error, "message", error)).strip()
-                return message.splitlines()[0] if message else None
-            if event.message:
-                return str(event.message).splitlines()[0]
+        if not (event.is_step_failure or event.is_failure):
+            continue
+        data = event.event_specific_data
+        user_failure = getattr(data, "user_failure_data", None)
+        if user_failure is not None and user_failure.description:
+            return str(user_failure.description).splitlines()[0]
+        error = getattr(data, "error", None)
+        if error is not None:
+            message = str(getattr(error, "message", error)).strip()
+            first = message.splitlines()[0] if message else ""
+            # "package.module.ErrorClass: reason" -> "reason"
+            head, _, rest = first.partition(": ")
+            return rest if rest and "." in head and " " not in head else first or None
+        if event.message:
+            return str(event.message).splitlines()[0]
     return None
 
 
@@ -304,7 +312,7 @@ def sync(
                 err.print(f"{outcome.repo}: failed: {outcome.error}", markup=False)
 
         outcomes = run_syncs(
-            keys, full, instance, on_done=progress, log_level="INFO" if verbose else "WARNING"
+            keys, full, instance, on_done=progress, log_level="INFO" if verbose else "CRITICAL"
         )
     out.print(sync_summary_table(outcomes, "prsync sync"))
     failed = [outcome for outcome in outcomes if not outcome.success]

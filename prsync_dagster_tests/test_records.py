@@ -84,6 +84,7 @@ def test_timestamps_with_offsets_are_stored_in_utc(github_real: Any) -> None:
         (lambda p: p.update(state="merged"), "state"),
         (lambda p: p.update(created_at="yesterday"), "created_at"),
         (lambda p: p.update(created_at="2026-01-08T13:07:52"), "created_at"),  # no time zone
+        (lambda p: p.update(updated_at=42), "updated_at"),  # not 1970-01-01T00:00:42Z
         (lambda p: p.update(base=None), "pull request"),
         (lambda p: p.update(number="seven"), "number"),
     ],

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from prsync_dagster.errors import MalformedPayloadError
 
@@ -23,7 +23,14 @@ def _as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+def _timestamp_text(value: object) -> object:
+    """GitHub sends ISO 8601 text; a number would otherwise pass as seconds since 1970."""
+    if isinstance(value, int | float):
+        raise ValueError("expected an ISO 8601 timestamp, got a number")
+    return value
+
+
+UtcDatetime = Annotated[datetime, BeforeValidator(_timestamp_text), AfterValidator(_as_utc)]
 
 _R = TypeVar("_R")
 

@@ -198,6 +198,8 @@ def machine_info() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "git_commit": _git_commit(),
+        # The checkout is shared with people editing the engine: say which code files were dirty.
+        "uncommitted_code": _dirty_files(),
     }
 
 
@@ -209,6 +211,20 @@ def _git_commit() -> str | None:
     except (OSError, subprocess.CalledProcessError):
         return None
     return out.stdout.strip() or None
+
+
+def _dirty_files() -> list[str]:
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--", "prsync_dagster"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return [line[3:] for line in out.stdout.splitlines() if line.strip()]
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

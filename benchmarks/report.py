@@ -28,7 +28,13 @@ def _machine(data: dict[str, Any]) -> str:
     m = data["machine"]
     return (
         f"Measured {m['date']} on {m['platform']}, nproc={m['nproc']}, Python {m['python']}, "
-        f"commit {m.get('git_commit')}."
+        f"commit {m.get('git_commit')}"
+        + (
+            f" plus uncommitted edits to {', '.join(m['uncommitted_code'])}"
+            if m.get("uncommitted_code")
+            else ""
+        )
+        + "."
     )
 
 

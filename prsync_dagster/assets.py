@@ -30,6 +30,7 @@ from pydantic import Field
 from prsync_dagster.errors import (
     ConfigurationError,
     GitHubAuthError,
+    GraphQLUnavailableError,
     InvalidRepositoryName,
     MalformedPayloadError,
     RateLimitedError,
@@ -54,6 +55,7 @@ PERMANENT_ERRORS = (
     InvalidRepositoryName,
     RepositoryNotFound,
     GitHubAuthError,
+    GraphQLUnavailableError,
     ConfigurationError,
     MalformedPayloadError,
 )

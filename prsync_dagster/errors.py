@@ -42,6 +42,10 @@ class GitHubApiError(PrsyncError):
         self.status = status
 
 
+class GraphQLUnavailableError(GitHubApiError):
+    """The GitHub server has no usable GraphQL API (some GitHub Enterprise setups, proxies)."""
+
+
 class MalformedPayloadError(PrsyncError):
     """A payload from GitHub does not have the shape of a pull request or review."""
 

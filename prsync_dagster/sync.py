@@ -17,12 +17,12 @@ timestamps and ours are not the same clock, and a PR updated while we page is ca
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, get_args
 
-from prsync_dagster.errors import ConfigurationError, PrsyncError
+from prsync_dagster.errors import ConfigurationError, GraphQLUnavailableError, PrsyncError
 from prsync_dagster.github.client import GitHubClient, RequestStats
 from prsync_dagster.github.delta import PullRequestStream, RepoTarget
 from prsync_dagster.github.graphql import GraphQLPullRequestStream
@@ -35,9 +35,9 @@ from prsync_dagster.warehouse.base import SyncCommit, SyncState, Warehouse
 Strategy = Literal["auto", "graphql", "rest"]
 STRATEGIES: tuple[str, ...] = get_args(Strategy)
 
-#: Page size of the probe per strategy: REST reuses the probe as its first data page; the
-#: hybrid only needs to know whether the newest PR changed, so one item is enough.
-PROBE_PAGE_SIZE = {"rest": 100, "auto": 1}
+#: Page size of the probe per strategy: REST reuses the probe as its first data page; GraphQL
+#: fetching only needs to know whether the newest PR changed, so one item is enough.
+PROBE_PAGE_SIZE = {"rest": 100, "auto": 1, "graphql": 1}
 
 
 def parse_strategy(value: str) -> Strategy:
@@ -223,7 +223,28 @@ def _stream(
 ) -> PullRequestStream:
     if strategy == "rest":
         return RestPullRequestStream(client, target, first_page=probed.page if probed else None)
-    return GraphQLPullRequestStream(client, target)
+    if strategy == "graphql":
+        return GraphQLPullRequestStream(client, target)
+    return GraphQLOrRestStream(client, target)
+
+
+class GraphQLOrRestStream(PullRequestStream):
+    """``auto``: GraphQL (about a point per 100 PRs with their reviews), or REST where the server
+    has no GraphQL API (the fallback is decided on the first query, before anything is yielded)."""
+
+    strategy = "graphql"
+
+    def changed_since(self, since: datetime | None) -> Iterator[PullRequestWithReviews]:
+        changes = GraphQLPullRequestStream(self.client, self.target).changed_since(since)
+        try:
+            first = next(changes, None)
+        except GraphQLUnavailableError:
+            self.strategy = "rest"
+            yield from RestPullRequestStream(self.client, self.target).changed_since(since)
+            return
+        if first is not None:
+            yield first
+            yield from changes
 
 
 def _write(

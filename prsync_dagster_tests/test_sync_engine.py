@@ -65,8 +65,7 @@ def test_first_sync_cost(simulator: GitHubSimulator, warehouse: Warehouse, strat
                 1 for pr in truth["pull_requests"]
                 if sum(1 for r in truth["reviews"] if r["pr_number"] == pr["number"]) > 100
             )  # fmt: skip
-            probe = 1 if strategy == "auto" else 0
-            assert report.requests == probe + pages + overflow
+            assert report.requests == 1 + pages + overflow  # the probe, then GraphQL
             assert report.points == report.requests  # 100 PRs x 100 reviews = 1 point a query
 
 
@@ -111,7 +110,6 @@ def test_incremental_sync_after_mutations_equals_truth_and_is_cheap(
         assert after.cursor == max(pr["updated_at"] for pr in simulator.truth(repo)["pull_requests"])
 
 
-@pytest.mark.parametrize("strategy", ["auto", "rest"])
 def test_sync_without_change_costs_zero_points(
     simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
@@ -194,10 +192,10 @@ def test_overlap_refetches_the_boundary(
     repo = simulator.repos()[0]
     run_sync(simulator, warehouse, repo, strategy=strategy)
     report = run_sync(simulator, warehouse, repo, strategy=strategy, overlap=timedelta(days=3650))
-    if strategy == "graphql":
-        assert report.pull_requests == 120  # no probe: everything within the huge overlap
-    else:
-        assert not report.changed  # the probe says nothing changed, whatever the overlap
+    assert not report.changed  # the probe says nothing changed, whatever the overlap
+    simulator.update_pull(repo, some_pr(simulator, repo), title="now something changed")
+    report = run_sync(simulator, warehouse, repo, strategy=strategy, overlap=timedelta(days=3650))
+    assert report.pull_requests == 120  # everything within the huge overlap is read again
 
 
 def test_failed_sync_records_the_error_and_keeps_data_and_cursor(
@@ -227,3 +225,25 @@ def test_unknown_repository_is_a_clear_error(
         run_sync(simulator, warehouse, "acme/does-not-exist", strategy=strategy)
     state = warehouse.get_state("acme/does-not-exist")
     assert state and state.status == "error" and "not found" in (state.last_error or "")
+
+
+@pytest.mark.parametrize("status", [404, 501])
+def test_auto_falls_back_to_rest_where_graphql_is_missing(
+    simulator: GitHubSimulator, warehouse: Warehouse, status: int
+) -> None:
+    """Some GitHub Enterprise setups and proxies have no GraphQL endpoint: `auto` still syncs."""
+    repo = simulator.repos()[0]
+    simulator.script_responses("POST /graphql", [{"status": status, "body": {"message": "Not Found"}}] * 5)
+    report = run_sync(simulator, warehouse, repo, strategy="auto")
+    assert report.fetched_with == "rest"
+    assert differences(simulator, warehouse, repo) == []
+
+
+def test_graphql_strategy_names_a_missing_graphql_api(
+    simulator: GitHubSimulator, warehouse: Warehouse
+) -> None:
+    from prsync_dagster.errors import GraphQLUnavailableError
+
+    simulator.script_responses("POST /graphql", [{"status": 404, "body": {"message": "Not Found"}}])
+    with pytest.raises(GraphQLUnavailableError, match="GraphQL API is not available"):
+        run_sync(simulator, warehouse, simulator.repos()[0], strategy="graphql")

@@ -36,6 +36,7 @@ from prsync_dagster.errors import (
     ConfigurationError,
     GitHubApiError,
     GitHubAuthError,
+    GraphQLUnavailableError,
     RateLimitedError,
     RepositoryNotFound,
 )
@@ -300,8 +301,9 @@ class GitHubClient:
         auth = _auth_for_owner(credentials, settings, owner)
         self._rest = self._connect(auth, retry_statuses=[*range(500, 600), 429])
         # GitHub ends GraphQL queries that run over 10 s with 502/504: the fetcher shrinks its
-        # page instead of repeating the same query, so those statuses are not retried here.
-        self._graphql = self._connect(auth, retry_statuses=[500, 501, 503, *range(505, 600), 429])
+        # page instead of repeating the same query; 501 means no GraphQL API here (auto falls
+        # back to REST). Neither is retried as such.
+        self._graphql = self._connect(auth, retry_statuses=[500, 503, *range(505, 600), 429])
 
     def _connect(self, auth: Auth.Auth, retry_statuses: list[int]) -> Requester:
         retry = AccountingRetry(
@@ -364,6 +366,13 @@ class GitHubClient:
                 "POST", self._graphql.graphql_url, input={"query": query, "variables": variables}
             )
         self.stats.record_response(status, resp_headers)
+        if status in (404, 410, 501):
+            # The endpoint itself is missing (GraphQL reports its own errors with HTTP 200).
+            raise GraphQLUnavailableError(
+                f"GitHub's GraphQL API is not available at {self._graphql.graphql_url} (HTTP {status}); "
+                "set PRSYNC_GITHUB_STRATEGY=rest or auto",
+                status=status,
+            )
         payload = self._check(status, resp_headers, body, "graphql")
         if not isinstance(payload, dict):
             raise GitHubApiError("GitHub GraphQL answered with a body that is not a JSON object")

@@ -131,8 +131,7 @@ def sync_repository(
     say = log or (lambda _message: None)
     started_at = datetime.now(UTC)
     clock = time.monotonic()
-    state = warehouse.get_state(key)
-    warehouse.mark_running(key, started_at)
+    state = warehouse.start_attempt(key, started_at)
     stats = RequestStats()
     try:
         target = RepoTarget(

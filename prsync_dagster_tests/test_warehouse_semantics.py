@@ -410,3 +410,14 @@ def test_large_batch_is_written_in_one_go(warehouse: Warehouse) -> None:
 def _rows(wh: Warehouse, sql: str) -> list[tuple[Any, ...]]:
     with wh._session("read") as executor:  # type: ignore[attr-defined]
         return executor.execute(sql)
+
+
+def test_start_attempt_returns_the_previous_state_and_marks_running(warehouse: Warehouse) -> None:
+    assert warehouse.start_attempt(REPO, T0) is None
+    warehouse.write_batch(REPO, make_batch(REPO, 2, 1), T0, commit_for(REPO, T0 + timedelta(days=1)))
+    before = warehouse.get_state(REPO)
+    previous = warehouse.start_attempt(REPO, T0 + timedelta(days=2))
+    assert previous == before and previous is not None and previous.status == "ok"
+    now = warehouse.get_state(REPO)
+    assert now is not None and now.status == "running" and now.cursor == before.cursor  # type: ignore[union-attr]
+    assert now.last_attempt_at == T0 + timedelta(days=2)

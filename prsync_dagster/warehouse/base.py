@@ -82,6 +82,16 @@ class Warehouse(abc.ABC):
     def mark_running(self, repo: str, at: datetime) -> None:
         """Record an attempt start (status ``running``, ``last_attempt_at``); cursor untouched."""
 
+    def start_attempt(self, repo: str, at: datetime) -> SyncState | None:
+        """The state before this attempt, and the attempt recorded as ``running``.
+
+        Backends override this to do both in one connection: opening a DuckDB file costs tens of
+        milliseconds, which is most of a sync that finds nothing changed.
+        """
+        state = self.get_state(repo)
+        self.mark_running(repo, at)
+        return state
+
     @abc.abstractmethod
     def mark_error(self, repo: str, error: str, at: datetime) -> None:
         """Record a failed attempt (status ``error``, ``last_error``); rows and cursor untouched."""

@@ -223,6 +223,13 @@ class SqlWarehouse(Warehouse):
         with self._session(f"mark {repo} running") as executor:
             executor.execute(MARK_RUNNING, [repo, at])
 
+    def start_attempt(self, repo: str, at: datetime) -> SyncState | None:
+        _require_aware(at, "at")
+        with self._session(f"start a sync of {repo}") as executor:
+            rows = executor.execute(SELECT_STATES + " WHERE repo = %s", [repo])
+            executor.execute(MARK_RUNNING, [repo, at])
+        return self._state_from_row(rows[0]) if rows else None
+
     def mark_error(self, repo: str, error: str, at: datetime) -> None:
         _require_aware(at, "at")
         if len(error) > MAX_ERROR_LENGTH:

@@ -156,6 +156,11 @@ def latency_tables(data: dict[str, Any]) -> str:
 
 SECTIONS = (
     ("cost.json", "Cost benchmark (issue 6)", cost_tables),
+    (
+        "cost-after-fixes.json",
+        "Cost benchmark, auto and graphql again after the engine changes the first run led to",
+        cost_tables,
+    ),
     ("memory.json", "Memory benchmark (issue 3)", memory_tables),
     ("latency.json", "Latency benchmark (issue 6)", latency_tables),
     ("cost-quick.json", "Cost benchmark, quick sanity run", cost_tables),

@@ -31,13 +31,6 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 #: enforced), and a window long enough that no budget refills in the middle of a phase.
 UNLIMITED = 1_000_000_000
 
-#: Columns compared with the simulator's truth (every contract column except repo and synced_at).
-PR_FIELDS = (
-    "number", "id", "title", "state", "draft", "merged", "author_login", "created_at", "updated_at",
-    "closed_at", "merged_at", "base_ref", "head_ref", "html_url",
-)  # fmt: skip
-REVIEW_FIELDS = ("pr_number", "id", "author_login", "state", "submitted_at", "commit_id")
-
 
 @dataclass
 class Simulator:
@@ -127,18 +120,13 @@ def simulator_cost(stats: dict[str, Any]) -> dict[str, int]:
     }
 
 
-def _parse_ts(value: Any) -> Any:
-    if isinstance(value, str) and value.endswith("Z") and "T" in value:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-    return value
-
-
 def compare_with_truth(control: SimulatorControl, warehouse_url: str, repos: list[str]) -> dict[str, Any]:
     """Count how the warehouse differs from the simulator's truth, over all ``repos``.
 
     A PR is *stale* when any compared column differs; a review likewise. *Extra* rows are stored
     but no longer on GitHub. ``examples`` keeps a few concrete differences for the report.
     """
+    from prsync_dagster.simulator.verify import compare_with_truth as compare_repo
     from prsync_dagster.warehouse import open_warehouse
 
     counts = dict.fromkeys(
@@ -150,37 +138,13 @@ def compare_with_truth(control: SimulatorControl, warehouse_url: str, repos: lis
     with open_warehouse(warehouse_url) as warehouse:
         warehouse.migrate()
         for repo in repos:
-            key = repo.lower()
-            truth = control.truth(repo)
-            stored_prs = {pr.number: pr for pr in warehouse.pull_requests(key)}
-            true_prs = {pr["number"]: pr for pr in truth["pull_requests"]}
-            totals["prs"] += len(true_prs)
-            per_repo_prs[key] = len(true_prs)
-            for number in sorted(true_prs.keys() - stored_prs.keys()):
-                counts["prs_missing"] += 1
-                examples.append(f"{key}#{number} missing")
-            counts["prs_extra"] += len(stored_prs.keys() - true_prs.keys())
-            for number in sorted(true_prs.keys() & stored_prs.keys()):
-                stored, true = stored_prs[number], true_prs[number]
-                diff = [f for f in PR_FIELDS if getattr(stored, f) != _parse_ts(true[f])]
-                if stored.repo_id != truth["repo_id"]:
-                    diff.append("repo_id")
-                if diff:
-                    counts["prs_stale"] += 1
-                    examples.append(f"{key}#{number} stale: {', '.join(diff)}")
-            stored_reviews = {review.id: review for review in warehouse.reviews(key)}
-            true_reviews = {review["id"]: review for review in truth["reviews"]}
-            totals["reviews"] += len(true_reviews)
-            for review_id in sorted(true_reviews.keys() - stored_reviews.keys()):
-                counts["reviews_missing"] += 1
-                examples.append(f"{key} review {review_id} missing")
-            counts["reviews_extra"] += len(stored_reviews.keys() - true_reviews.keys())
-            for review_id in sorted(true_reviews.keys() & stored_reviews.keys()):
-                stored_review, true_review = stored_reviews[review_id], true_reviews[review_id]
-                diff = [f for f in REVIEW_FIELDS if getattr(stored_review, f) != _parse_ts(true_review[f])]
-                if diff:
-                    counts["reviews_stale"] += 1
-                    examples.append(f"{key} review {review_id} stale: {', '.join(diff)}")
+            diff = compare_repo(control.truth(repo), warehouse, repo)
+            for name in counts:
+                counts[name] += len(getattr(diff, name))
+            totals["prs"] += diff.true_prs
+            totals["reviews"] += diff.true_reviews
+            per_repo_prs[diff.repo] = diff.true_prs
+            examples += [f"{diff.repo}: {line}" for line in diff.problems()[:10]]
     return {
         **counts,
         "true_prs": totals["prs"],

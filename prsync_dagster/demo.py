@@ -115,6 +115,7 @@ def change_things_on_github(simulator: GitHubSimulator) -> list[str]:
 
 def verify(simulator: GitHubSimulator, keys: Sequence[str]) -> Table:
     """Compare every stored PR and review with the simulator's ground truth."""
+    from prsync_dagster.simulator.verify import compare_with_truth
     from prsync_dagster.warehouse import open_warehouse
 
     table = Table(title="warehouse vs. GitHub (simulator truth)", title_justify="left")
@@ -129,20 +130,14 @@ def verify(simulator: GitHubSimulator, keys: Sequence[str]) -> Table:
         table.add_column(column)
     with open_warehouse() as warehouse:
         for key in keys:
-            truth = simulator.truth(key)
-            stored_prs = {
-                pr.number: pr.model_dump(exclude={"repo", "repo_id"}) for pr in warehouse.pull_requests(key)
-            }
-            stored_reviews = {r.id: r.model_dump(exclude={"repo", "repo_id"}) for r in warehouse.reviews(key)}
-            equal = stored_prs == {pr["number"]: pr for pr in truth["pull_requests"]} and stored_reviews == {
-                review["id"]: review for review in truth["reviews"]
-            }
+            diff = compare_with_truth(simulator.truth(key), warehouse, key)
+            stored_prs, stored_reviews = warehouse.counts(key)
             table.add_row(
                 key,
-                str(len(stored_prs)),
-                str(len(truth["pull_requests"])),
-                str(len(stored_reviews)),
-                str(len(truth["reviews"])),
-                "[green]yes[/green]" if equal else "[red]NO[/red]",
+                str(stored_prs),
+                str(diff.true_prs),
+                str(stored_reviews),
+                str(diff.true_reviews),
+                "[green]yes[/green]" if diff.equal else "[red]NO[/red]",
             )
     return table

@@ -7,6 +7,7 @@ the schedule and the UI launch, so every run shows up in the Dagster UI with its
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -62,7 +63,6 @@ def fail(message: str, code: int = 1) -> None:
 
 def guarded(function: Callable[..., T]) -> Callable[..., T]:
     """Turn our own errors into one line on stderr instead of a traceback."""
-    import functools
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> T:

@@ -170,8 +170,7 @@ def _sync(
     cursor_before = state.cursor if state else None
     incremental = cursor_before is not None and not options.full_refresh
     since: datetime | None = None
-    if incremental:
-        assert cursor_before is not None
+    if cursor_before is not None and incremental:
         since = cursor_before - options.overlap
         if options.review_sweep_days > 0:
             since = min(since, started_at - timedelta(days=options.review_sweep_days))
@@ -180,29 +179,27 @@ def _sync(
         f"strategy {options.strategy}"
     )
 
-    probed: ProbeResult | None = None
-    if options.strategy in PROBE_PAGE_SIZE:
-        per_page = PROBE_PAGE_SIZE[options.strategy]
-        # An ETag is only valid for the URL it came from, and a sweep must not be skipped.
-        reusable = incremental and options.review_sweep_days == 0 and state is not None
-        stored_etag = (
-            state.etag if reusable and state and state.probe_url == probe_url(target, per_page) else None
-        )
-        probed = probe(client, target, stored_etag, per_page)
-        if probed.unchanged:
-            say(f"{key}: unchanged since the last sync (304, no rate-limit points)")
-            return _finish(
-                key, target, client, warehouse, options, started_at, clock, _Progress(), cursor_before,
-                probed, changed=False,
-            )  # fmt: skip
+    # Every strategy starts with the conditional probe. Its ETag is only valid for the URL it came
+    # from, and a sweep must not be skipped by a 304.
+    per_page = PROBE_PAGE_SIZE[options.strategy]
+    reusable = state is not None and incremental and options.review_sweep_days == 0
+    stored_etag = (
+        state.etag if state and reusable and state.probe_url == probe_url(target, per_page) else None
+    )
+    probed = probe(client, target, stored_etag, per_page)
+    if probed.unchanged:
+        say(f"{key}: unchanged since the last sync (304, no rate-limit points)")
+        return _finish(
+            key, target, client, warehouse, options, started_at, clock, _Progress(), cursor_before,
+            probed, changed=False,
+        )  # fmt: skip
 
     stream = _stream(options.strategy, client, target, probed)
     progress = _Progress()
     # Keyed by number: a PR updated while we page shifts the REST list, so a PR can show up on two
-    # pages; the later copy was fetched later and wins.
+    # pages; the later copy was fetched later and replaces the earlier one.
     batch: dict[int, PullRequestWithReviews] = {}
     for item in stream.changed_since(since):
-        batch.pop(item.pull_request.number, None)
         batch[item.pull_request.number] = item
         updated = item.pull_request.updated_at
         progress.newest = updated if progress.newest is None else max(progress.newest, updated)
@@ -218,10 +215,10 @@ def _sync(
 
 
 def _stream(
-    strategy: Strategy, client: GitHubClient, target: RepoTarget, probed: ProbeResult | None
+    strategy: Strategy, client: GitHubClient, target: RepoTarget, probed: ProbeResult
 ) -> PullRequestStream:
     if strategy == "rest":
-        return RestPullRequestStream(client, target, first_page=probed.page if probed else None)
+        return RestPullRequestStream(client, target, first_page=probed.page)
     if strategy == "graphql":
         return GraphQLPullRequestStream(client, target)
     return GraphQLOrRestStream(client, target)
@@ -269,7 +266,7 @@ def _finish(
     clock: float,
     progress: _Progress,
     cursor_before: datetime | None,
-    probed: ProbeResult | None,
+    probed: ProbeResult,
     *,
     changed: bool,
     batch: list[PullRequestWithReviews] | None = None,
@@ -285,7 +282,6 @@ def _finish(
             "Until a full refresh, html_url of PRs unchanged since the rename keeps the old name "
             "(GitHub redirects it)."
         )
-    per_page = PROBE_PAGE_SIZE.get(options.strategy)
     stats = client.stats
     report = SyncReport(
         repo=key,
@@ -314,8 +310,8 @@ def _finish(
         repo_id=target.repo_id,
         full_name=target.full_name,
         cursor=cursor_after,
-        etag=probed.etag if probed else None,
-        probe_url=probed.url if probed and per_page else None,  # the URL the ETag belongs to
+        etag=probed.etag,
+        probe_url=probed.url,  # the URL the ETag belongs to
         success_at=datetime.now(UTC),
         strategy=report.strategy,
         report=report.as_dict(),

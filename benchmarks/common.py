@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from prsync_dagster.simulator import SimulatorControl
+from github_api_simulator import SimulatorControl
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -48,10 +48,10 @@ class Simulator:
 
 @contextmanager
 def simulator_process(scenario: str, latency_ms: float, seed: int = 7) -> Iterator[Simulator]:
-    """Start ``python -m prsync_dagster.simulator`` on a free port and stop it (by its pid) afterwards."""
+    """Start ``python -m github_api_simulator`` on a free port and stop it (by its pid) afterwards."""
     log = tempfile.NamedTemporaryFile("w", prefix="prsync-sim-", suffix=".log", delete=False)  # noqa: SIM115
     command = [
-        sys.executable, "-m", "prsync_dagster.simulator", "--port", "0", "--scenario", scenario,
+        sys.executable, "-m", "github_api_simulator", "--port", "0", "--scenario", scenario,
         "--seed", str(seed), "--latency-ms", str(latency_ms), "--rate-limit", str(UNLIMITED),
     ]  # fmt: skip
     process = subprocess.Popen(
@@ -126,7 +126,7 @@ def compare_with_truth(control: SimulatorControl, warehouse_url: str, repos: lis
     A PR is *stale* when any compared column differs; a review likewise. *Extra* rows are stored
     but no longer on GitHub. ``examples`` keeps a few concrete differences for the report.
     """
-    from prsync_dagster.simulator.verify import compare_with_truth as compare_repo
+    from prsync_dagster.verify import compare_with_truth as compare_repo
     from prsync_dagster.warehouse import open_warehouse
 
     counts = dict.fromkeys(

@@ -35,7 +35,8 @@ from websockets.sync.client import ClientConnection, connect
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from prsync_dagster.simulator import GitHubSimulator  # noqa: E402
+from github_api_simulator import GitHubSimulator  # noqa: E402
+
 from prsync_dagster_tests.test_e2e_backfill import (  # noqa: E402
     add_partition,
     dagster_stack,

@@ -20,14 +20,16 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from github_api_simulator import GitHubSimulator
+
     from prsync_dagster.cli import SyncOutcome
-    from prsync_dagster.simulator import GitHubSimulator
 
 
 def run_demo(directory: Path | None, *, latency_ms: int, console: Console, progress: Console) -> None:
+    from github_api_simulator import GitHubSimulator
+
     from prsync_dagster.cli import CliError, dagster_instance, run_syncs, sync_summary_table
     from prsync_dagster.partitions import REPOSITORIES, normalize_repo
-    from prsync_dagster.simulator import GitHubSimulator
 
     started = time.monotonic()
     workdir = (directory or Path(tempfile.mkdtemp(prefix="prsync-demo-"))).resolve()
@@ -115,7 +117,7 @@ def change_things_on_github(simulator: GitHubSimulator) -> list[str]:
 
 def verify(simulator: GitHubSimulator, keys: Sequence[str]) -> Table:
     """Compare every stored PR and review with the simulator's ground truth."""
-    from prsync_dagster.simulator.verify import compare_with_truth
+    from prsync_dagster.verify import compare_with_truth
     from prsync_dagster.warehouse import open_warehouse
 
     table = Table(title="warehouse vs. GitHub (simulator truth)", title_justify="left")

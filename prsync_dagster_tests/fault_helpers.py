@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from github_api_simulator import GitHubSimulator
+
 from prsync_dagster.github.records import PullRequestRecord, ReviewRecord
-from prsync_dagster.simulator import GitHubSimulator
 from prsync_dagster.warehouse.base import SyncState, Warehouse
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from github_api_simulator import GitHubSimulator
+
 from prsync_dagster.github.client import ClientSettings, GitHubClient, GitHubCredentials
-from prsync_dagster.simulator import GitHubSimulator
-from prsync_dagster.simulator.verify import compare_with_truth
 from prsync_dagster.sync import ClientFactory, SyncOptions, SyncReport, sync_repository
+from prsync_dagster.verify import compare_with_truth
 from prsync_dagster.warehouse.base import Warehouse
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from dagster import AssetKey, DagsterInstance, instance_for_test, materialize
+from github_api_simulator import GitHubSimulator
+from github_api_simulator.scenarios import custom
 
 from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUESTS, sync_github_repository
 from prsync_dagster.resources import GitHubResource, WarehouseResource
-from prsync_dagster.simulator import GitHubSimulator
-from prsync_dagster.simulator.scenarios import custom
 from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster_tests.sync_helpers import differences
 

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from github_api_simulator import GitHubSimulator
 
-from prsync_dagster.simulator import GitHubSimulator
 from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster_tests.sync_helpers import differences
 

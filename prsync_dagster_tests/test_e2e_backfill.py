@@ -36,8 +36,8 @@ from typing import Any, TypeVar
 import pytest
 import requests
 from dagster import DagsterInstance
+from github_api_simulator import GitHubSimulator
 
-from prsync_dagster.simulator import GitHubSimulator
 from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster_tests.sync_helpers import differences
 

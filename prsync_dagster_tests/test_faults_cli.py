@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from github_api_simulator import GitHubSimulator
 
-from prsync_dagster.simulator import GitHubSimulator
 from prsync_dagster_tests.fault_helpers import REPO_ROOT, prsync_command, subprocess_env
 
 BAD_NAMES = [

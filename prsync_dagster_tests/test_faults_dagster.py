@@ -17,10 +17,10 @@ from dagster import (
     instance_for_test,
     materialize,
 )
+from github_api_simulator import GitHubSimulator
 
 from prsync_dagster.assets import sync_github_repository
 from prsync_dagster.resources import GitHubResource, WarehouseResource
-from prsync_dagster.simulator import GitHubSimulator
 from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster_tests.fault_helpers import cursor_problems
 from prsync_dagster_tests.sync_helpers import differences

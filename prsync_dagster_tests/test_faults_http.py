@@ -10,10 +10,10 @@ import time
 from typing import Any
 
 import pytest
+from github_api_simulator import GitHubSimulator
 
 from prsync_dagster.errors import GitHubApiError, RateLimitedError
 from prsync_dagster.github.client import ClientSettings, GitHubClient, GitHubCredentials
-from prsync_dagster.simulator import GitHubSimulator
 from prsync_dagster.sync import SyncOptions, SyncReport, sync_repository
 from prsync_dagster.warehouse.base import Warehouse
 from prsync_dagster_tests.fault_helpers import STRATEGIES, cursor_problems, snapshot

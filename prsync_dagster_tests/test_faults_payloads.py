@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 import requests
+from github_api_simulator import GitHubSimulator
 
 from prsync_dagster.errors import MalformedPayloadError
 from prsync_dagster.github.graphql import PULL_REQUESTS_QUERY
-from prsync_dagster.simulator import GitHubSimulator
 from prsync_dagster.warehouse.base import Warehouse
 from prsync_dagster_tests.fault_helpers import STRATEGIES, snapshot
 from prsync_dagster_tests.sync_helpers import differences, run_sync

@@ -17,9 +17,9 @@ import duckdb
 import psycopg
 import pytest
 import yaml
+from github_api_simulator import GitHubSimulator
 
 from prsync_dagster.errors import WarehouseLockedError
-from prsync_dagster.simulator import GitHubSimulator
 from prsync_dagster.warehouse import open_warehouse, parse_warehouse_url
 from prsync_dagster.warehouse.base import Warehouse
 from prsync_dagster_tests.fault_helpers import REPO_ROOT, cursor_problems, snapshot, subprocess_env

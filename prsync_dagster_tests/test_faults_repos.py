@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from github_api_simulator import GitHubSimulator
 
 from prsync_dagster.errors import RepositoryNotFound
-from prsync_dagster.simulator import GitHubSimulator
 from prsync_dagster.warehouse.base import Warehouse
 from prsync_dagster_tests.fault_helpers import STRATEGIES, cursor_problems, snapshot
 from prsync_dagster_tests.sync_helpers import differences, run_sync

@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterator
 import pytest
 from dagster import DagsterEventType, DagsterInstance, instance_for_test, materialize
 from dagster._serdes import serialize_value
+from github_api_simulator import GitHubSimulator, generate_app_key_pair
 
 from prsync_dagster.assets import sync_github_repository
 from prsync_dagster.errors import RepositoryNotFound
 from prsync_dagster.resources import GitHubResource, WarehouseResource, github_from_env
-from prsync_dagster.simulator import GitHubSimulator, generate_app_key_pair
 from prsync_dagster.sync import ClientFactory, SyncOptions, sync_repository
 from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster.warehouse.base import Warehouse

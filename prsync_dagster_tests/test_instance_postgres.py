@@ -23,9 +23,9 @@ import pytest
 import yaml
 from dagster import DagsterInstance
 from dagster._core.instance.config import dagster_instance_config
+from github_api_simulator import GitHubSimulator
 
 from prsync_dagster.assets import GITHUB_POOL, sync_github_repository
-from prsync_dagster.simulator import GitHubSimulator
 from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster_tests.sync_helpers import differences
 

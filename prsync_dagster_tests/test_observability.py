@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 from dagster import instance_for_test, materialize
+from github_api_simulator import GitHubSimulator
 
 from prsync_dagster.assets import sync_github_repository
 from prsync_dagster.resources import GitHubResource, WarehouseResource
-from prsync_dagster.simulator import GitHubSimulator
 
 
 class _Collector(BaseHTTPRequestHandler):

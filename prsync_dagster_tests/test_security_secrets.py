@@ -18,11 +18,11 @@ import psycopg
 import pytest
 from dagster import DagsterEventType, DagsterInstance, instance_for_test, materialize
 from dagster._serdes import serialize_value
+from github_api_simulator import GitHubSimulator
 
 from prsync_dagster.assets import sync_github_repository
 from prsync_dagster.errors import GitHubAuthError
 from prsync_dagster.resources import GitHubResource, WarehouseResource
-from prsync_dagster.simulator import GitHubSimulator
 from prsync_dagster.warehouse import open_warehouse, parse_warehouse_url
 from prsync_dagster.warehouse.base import Warehouse
 from prsync_dagster_tests.fault_helpers import (

@@ -7,8 +7,8 @@ branch names are whatever people type) through PyGithub, every fetch strategy an
 from __future__ import annotations
 
 import pytest
+from github_api_simulator import GitHubSimulator
 
-from prsync_dagster.simulator import GitHubSimulator
 from prsync_dagster.warehouse.base import Warehouse
 from prsync_dagster_tests.fault_helpers import STRATEGIES
 from prsync_dagster_tests.sync_helpers import differences, run_sync

@@ -1,7 +1,8 @@
 """The one definition of "the warehouse equals GitHub" used by tests, demo and benchmarks."""
 
-from prsync_dagster.simulator import GitHubSimulator, SimulatorControl
-from prsync_dagster.simulator.verify import compare_with_truth
+from github_api_simulator import GitHubSimulator, SimulatorControl
+
+from prsync_dagster.verify import compare_with_truth
 from prsync_dagster.warehouse.base import Warehouse
 from prsync_dagster_tests.sync_helpers import run_sync
 

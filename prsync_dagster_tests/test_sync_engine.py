@@ -10,9 +10,9 @@ import math
 from datetime import timedelta
 
 import pytest
+from github_api_simulator import GitHubSimulator
 
 from prsync_dagster.errors import GitHubAuthError, RepositoryNotFound
-from prsync_dagster.simulator import GitHubSimulator
 from prsync_dagster.warehouse.base import Warehouse
 from prsync_dagster_tests.sync_helpers import differences, run_sync
 

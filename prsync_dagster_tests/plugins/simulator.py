@@ -1,90 +1,29 @@
-"""Simulator fixtures: a real-HTTP GitHub simulator per test, plus helpers around it.
+"""Simulator fixtures: the simulator package's pytest plugin, plus GitHub's real recordings.
 
-- ``simulator``: a started ``small``-scenario simulator (seed 7), private to the test (mutate freely).
-- ``simulator_url`` / ``github_token``: its REST base URL and accepted token.
-- ``simulator_control``: a :class:`SimulatorControl` on it (the out-of-process control client).
-- ``github_client``: a PyGithub ``Github`` on it (per_page=100, no request spacing).
-- ``simulator_factory``: ``make(scenario="tiny", **kwargs)`` for other scenarios or limits;
-  everything it starts is stopped after the test.
-- ``readonly_simulator``: one session-wide ``small`` simulator for tests that only read
-  (never mutate it, inject faults or change limits on it).
+- ``simulator``, ``simulator_control``, ``simulator_factory``, ``readonly_simulator``: see
+  :mod:`github_api_simulator.pytest_plugin`.
 - ``github_real``: ``load("pull.json")`` reads a recorded real GitHub exchange from
-  ``prsync_dagster_tests/fixtures/github_real``.
+  ``simulator/tests/fixtures/github_real`` (copied from GitHub; the product's parsers are held
+  against the same recordings as the simulator).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from github import Auth, Github
+from github_api_simulator.pytest_plugin import (  # noqa: F401  (fixtures, re-exported)
+    make_github,
+    readonly_simulator,
+    simulator,
+    simulator_control,
+    simulator_factory,
+)
 
-from prsync_dagster.simulator import GitHubSimulator, SimulatorControl
-
-GITHUB_REAL_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "github_real"
-
-
-def make_github(sim: GitHubSimulator, token: str | None = None, **kwargs: Any) -> Github:
-    """A PyGithub client pointed at ``sim`` (what the product does against api.github.com)."""
-    options: dict[str, Any] = {
-        "per_page": 100,
-        "seconds_between_requests": None,
-        "seconds_between_writes": None,  # PyGithub spaces POSTs (GraphQL) 1 s apart by default
-        "timeout": 30,
-    }
-    options.update(kwargs)
-    return Github(base_url=sim.url, auth=Auth.Token(token or sim.token), **options)
-
-
-@pytest.fixture
-def simulator_factory() -> Iterator[Callable[..., GitHubSimulator]]:
-    started: list[GitHubSimulator] = []
-
-    def make(scenario: str = "small", seed: int = 7, **kwargs: Any) -> GitHubSimulator:
-        sim = GitHubSimulator(scenario=scenario, seed=seed, **kwargs).start()
-        started.append(sim)
-        return sim
-
-    yield make
-    for sim in started:
-        sim.stop()
-
-
-@pytest.fixture
-def simulator(simulator_factory: Callable[..., GitHubSimulator]) -> GitHubSimulator:
-    return simulator_factory("small", 7)
-
-
-@pytest.fixture
-def simulator_url(simulator: GitHubSimulator) -> str:
-    return simulator.url
-
-
-@pytest.fixture
-def github_token(simulator: GitHubSimulator) -> str:
-    return simulator.token
-
-
-@pytest.fixture
-def simulator_control(simulator: GitHubSimulator) -> SimulatorControl:
-    return SimulatorControl(simulator.url)
-
-
-@pytest.fixture
-def github_client(simulator: GitHubSimulator) -> Iterator[Github]:
-    client = make_github(simulator)
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="session")
-def readonly_simulator() -> Iterator[GitHubSimulator]:
-    sim = GitHubSimulator(scenario="small", seed=7).start()
-    yield sim
-    sim.stop()
+GITHUB_REAL_DIR = Path(__file__).resolve().parents[2] / "simulator" / "tests" / "fixtures" / "github_real"
 
 
 @pytest.fixture

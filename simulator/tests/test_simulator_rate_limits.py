@@ -7,9 +7,8 @@ import time
 import pytest
 import requests
 from github import GithubException, GithubRetry, RateLimitExceededException
-
-from prsync_dagster.simulator import GitHubSimulator
-from prsync_dagster_tests.plugins.simulator import make_github
+from github_api_simulator import GitHubSimulator
+from github_api_simulator.pytest_plugin import make_github
 
 
 def _get(sim: GitHubSimulator, path: str, token: str | None = None) -> requests.Response:

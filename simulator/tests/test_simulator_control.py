@@ -12,9 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 from github import Auth, GithubException, GithubIntegration, UnknownObjectException
-
-from prsync_dagster.simulator import ControlError, GitHubSimulator, SimulatorControl, generate_app_key_pair
-from prsync_dagster_tests.plugins.simulator import make_github
+from github_api_simulator import ControlError, GitHubSimulator, SimulatorControl, generate_app_key_pair
+from github_api_simulator.pytest_plugin import make_github
 
 
 def _get(sim: GitHubSimulator, path: str, **headers: str) -> requests.Response:
@@ -268,7 +267,7 @@ def test_cli_serves_until_sigterm() -> None:
         [
             sys.executable,
             "-m",
-            "prsync_dagster.simulator",
+            "github_api_simulator",
             "--port",
             "0",
             "--scenario",

@@ -1,7 +1,7 @@
 """A small HTTP client for the simulator's control API, for out-of-process users.
 
-Method names and arguments match :class:`~prsync_dagster.simulator.GitHubSimulator`'s, so code can
-drive an in-process simulator or one started with ``python -m prsync_dagster.simulator`` alike.
+Method names and arguments match :class:`~github_api_simulator.GitHubSimulator`'s, so code can
+drive an in-process simulator or one started with ``python -m github_api_simulator`` alike.
 Timestamps come back as ISO ``Z`` strings (not datetimes).
 """
 

@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 import requests
+from conftest import GITHUB_REAL_DIR
+from github_api_simulator import GitHubSimulator
 from jsonschema import Draft202012Validator
-
-from prsync_dagster.simulator import GitHubSimulator
-from prsync_dagster_tests.plugins.simulator import GITHUB_REAL_DIR
 
 Loader = Callable[[str], dict[str, Any]]
 

@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 from github import BadCredentialsException, GithubException, UnknownObjectException
-
-from prsync_dagster.simulator import GitHubSimulator, custom
-from prsync_dagster.simulator.scenarios import build_world
-from prsync_dagster_tests.plugins.simulator import make_github
+from github_api_simulator import GitHubSimulator, custom
+from github_api_simulator.pytest_plugin import make_github
+from github_api_simulator.scenarios import build_world
 
 
 def test_pages_through_all_pulls_of_every_repo(readonly_simulator: GitHubSimulator) -> None:

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from prsync_dagster.simulator._util import API_PLACEHOLDER, HTML_ORIGIN, iso
-from prsync_dagster.simulator.model import Account, Fork, Issue, Label, PullRequest, Repo, Review, World
+from github_api_simulator._util import API_PLACEHOLDER, HTML_ORIGIN, iso
+from github_api_simulator.model import Account, Fork, Issue, Label, PullRequest, Repo, Review, World
 
 API = API_PLACEHOLDER
 DOCS = "https://docs.github.com/rest"

@@ -13,9 +13,9 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from prsync_dagster.simulator._util import HTML_ORIGIN, iso, legacy_node_id, utcnow
-from prsync_dagster.simulator.model import Account
-from prsync_dagster.simulator.payloads import API, user
+from github_api_simulator._util import HTML_ORIGIN, iso, legacy_node_id, utcnow
+from github_api_simulator.model import Account
+from github_api_simulator.payloads import API, user
 
 DEFAULT_PERMISSIONS = {"issues": "read", "metadata": "read", "pull_requests": "read"}
 JWT_DOCS = "https://docs.github.com/rest"

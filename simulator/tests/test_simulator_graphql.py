@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 import requests
-
-from prsync_dagster.simulator import GitHubSimulator
-from prsync_dagster_tests.plugins.simulator import make_github
+from github_api_simulator import GitHubSimulator
+from github_api_simulator.pytest_plugin import make_github
 
 PULLS = """
 query($owner: String!, $name: String!, $after: String, $states: [PullRequestState!], $order: IssueOrder) {

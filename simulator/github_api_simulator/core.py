@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlencode
 
-from prsync_dagster.simulator._util import (
+from github_api_simulator._util import (
     API_PLACEHOLDER,
     http_date,
     iso,
@@ -30,7 +30,7 @@ from prsync_dagster.simulator._util import (
     parse_iso,
     utcnow,
 )
-from prsync_dagster.simulator.apps import (
+from github_api_simulator.apps import (
     App,
     AppRegistry,
     JWTRejected,
@@ -39,8 +39,8 @@ from prsync_dagster.simulator.apps import (
     public_key_of,
     token_expiry,
 )
-from prsync_dagster.simulator.graphql_api import Ctx, GraphQLAPI, Prepared, RateSnapshot, Viewer
-from prsync_dagster.simulator.model import (
+from github_api_simulator.graphql_api import Ctx, GraphQLAPI, Prepared, RateSnapshot, Viewer
+from github_api_simulator.model import (
     DIRECTIONS,
     ISSUE_SORTS,
     PULL_SORTS,
@@ -51,7 +51,7 @@ from prsync_dagster.simulator.model import (
     SimulatorError,
     World,
 )
-from prsync_dagster.simulator.payloads import (
+from github_api_simulator.payloads import (
     RATE_RESOURCES,
     Renderer,
     dumps,
@@ -60,7 +60,7 @@ from prsync_dagster.simulator.payloads import (
     user,
     validation_failed,
 )
-from prsync_dagster.simulator.runtime import (
+from github_api_simulator.runtime import (
     Faults,
     RateLimiter,
     Scripted,
@@ -69,7 +69,7 @@ from prsync_dagster.simulator.runtime import (
     Trigger,
     route_matches,
 )
-from prsync_dagster.simulator.scenarios import (
+from github_api_simulator.scenarios import (
     DEFAULT_VIEWER_ID,
     DEFAULT_VIEWER_LOGIN,
     ScenarioSpec,

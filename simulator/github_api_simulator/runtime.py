@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from prsync_dagster.simulator.payloads import RATE_RESOURCES
+from github_api_simulator.payloads import RATE_RESOURCES
 
 
 @dataclass

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from prsync_dagster.simulator._util import HTML_ORIGIN, legacy_node_id, node_id, sha1_hex, utcnow
+from github_api_simulator._util import HTML_ORIGIN, legacy_node_id, node_id, sha1_hex, utcnow
 
 PULL_STATES = ("open", "closed", "all")
 PULL_SORTS = ("created", "updated", "popularity", "long-running")

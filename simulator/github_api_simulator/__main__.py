@@ -1,4 +1,4 @@
-"""``python -m prsync_dagster.simulator`` / ``prsync-simulator``: run the simulator until Ctrl-C/SIGTERM."""
+"""``python -m github_api_simulator`` / ``github-api-simulator``: run the simulator until Ctrl-C/SIGTERM."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import threading
 import time
 from types import FrameType
 
-from prsync_dagster.simulator.core import DEFAULT_TOKEN
-from prsync_dagster.simulator.server import GitHubSimulator
+from github_api_simulator.core import DEFAULT_TOKEN
+from github_api_simulator.server import GitHubSimulator
 
 
 def main(argv: list[str] | None = None) -> int:
     """Start a simulator on a port, print its URL and token, serve until interrupted."""
-    parser = argparse.ArgumentParser(prog="prsync-simulator", description="Run the GitHub API simulator.")
+    parser = argparse.ArgumentParser(prog="github-api-simulator", description="Run the GitHub API simulator.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument(

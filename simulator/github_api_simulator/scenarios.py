@@ -15,8 +15,8 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from prsync_dagster.simulator._util import legacy_node_id, node_id, sha1_hex
-from prsync_dagster.simulator.model import Account, Fork, Issue, Label, PullRequest, Repo, Review, World
+from github_api_simulator._util import legacy_node_id, node_id, sha1_hex
+from github_api_simulator.model import Account, Fork, Issue, Label, PullRequest, Repo, Review, World
 
 START = datetime(2023, 1, 1, tzinfo=UTC)
 END = datetime(2025, 6, 30, 23, 59, 59, tzinfo=UTC)

@@ -45,9 +45,9 @@ from graphql import (
 )
 from graphql.error import GraphQLSyntaxError
 
-from prsync_dagster.simulator._util import HTML_ORIGIN, decode_cursor, encode_cursor, iso, node_id, sha1_hex
-from prsync_dagster.simulator.graphql_schema import SDL
-from prsync_dagster.simulator.model import Account, PullRequest, Repo, Review, World
+from github_api_simulator._util import HTML_ORIGIN, decode_cursor, encode_cursor, iso, node_id, sha1_hex
+from github_api_simulator.graphql_schema import SDL
+from github_api_simulator.model import Account, PullRequest, Repo, Review, World
 
 MAX_NODES = 500_000
 MAX_PAGE = 100

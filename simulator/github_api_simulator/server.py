@@ -10,8 +10,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from prsync_dagster.simulator.core import DEFAULT_TOKEN, Request, Response, SimulatorCore
-from prsync_dagster.simulator.scenarios import ScenarioSpec
+from github_api_simulator.core import DEFAULT_TOKEN, Request, Response, SimulatorCore
+from github_api_simulator.scenarios import ScenarioSpec
 
 CONTROL_PREFIX = "/_simulator"
 

@@ -468,7 +468,8 @@ class _Builder:
         human_author = author is not None and author.type == "User"
 
         def at(lo: float, hi: float) -> datetime:
-            lo, hi = max(lo, t0), min(max(lo, hi), t_end)
+            lo = min(max(lo, t0), t_end)
+            hi = min(max(lo, hi), t_end)
             return _dt(rng.uniform(lo, hi) if hi > lo else lo)
 
         def add(kind: str, when: datetime, who: Account | None, **kw: Any) -> None:

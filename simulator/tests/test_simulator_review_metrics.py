@@ -797,3 +797,27 @@ def test_team_scenario_review_metrics_are_consistent() -> None:
     for repo in world.repos.values():
         for pr in repo.pulls.values():
             consistent(pr)
+
+
+# ---- a real client (PyGithub) reads the new data ----------------------------------------------
+
+
+def test_pygithub_reads_timeline_review_requests_and_full_pulls(simulator: GitHubSimulator) -> None:
+    from github_api_simulator.pytest_plugin import make_github
+
+    sim = simulator
+    full_name, number = find_pull(sim, lambda p: p.state == "open" and p.author is not None and not p.draft)
+    sim.request_review(full_name, number, reviewer="alice")
+    sim.request_review(full_name, number, team="platform-reviewers")
+    sim.add_label(full_name, number, "metrics")
+    gh = make_github(sim)
+    pull = gh.get_repo(full_name).get_pull(number)
+    users, teams = pull.get_review_requests()
+    assert "alice" in [u.login for u in users] and [t.slug for t in teams][-1:] == ["platform-reviewers"]
+    assert pull.additions >= 0 and pull.changed_files >= 1 and pull.commits >= 1
+    assert "metrics" in [lab.name for lab in pull.labels]
+    events = list(pull.as_issue().get_timeline())
+    kinds = [e.event for e in events]
+    assert kinds[-3:] == ["review_requested", "review_requested", "labeled"]
+    truth = [t for t in sim.truth(full_name)["timeline"] if t["pr_number"] == number]
+    assert truth[-1]["requested_team"] == "platform-reviewers" and truth[-2]["requested_reviewer"] == "alice"

@@ -75,27 +75,33 @@ def next_format_ids(text: str, world: World) -> str:
     """
     if '":"MD' not in text:
         return text
-    teams = {t.id: t for t in world.teams.values()}
+    cache = world.next_id_cache
 
-    def swap(m: re.Match[str]) -> str:
+    def convert(legacy: str) -> str:
         try:
-            raw = base64.b64decode(m.group(2)).decode()
+            raw = base64.b64decode(legacy).decode()
         except (ValueError, UnicodeDecodeError):
-            return m.group(0)
+            return legacy
         head = _LEGACY_BODY.match(raw)
         if head is None:
-            return m.group(0)
+            return legacy
         size = int(head.group(1))
         kind = raw[head.end() : head.end() + size]
         ident = raw[head.end() + size :]
         if not ident.isdigit():
-            return m.group(0)
+            return legacy
         if kind in _ACCOUNT_PREFIX:
-            new = node_id(_ACCOUNT_PREFIX[kind], int(ident))
-        elif kind == "Team" and int(ident) in teams:
-            new = teams[int(ident)].next_node_id
-        else:
-            return m.group(0)
+            return node_id(_ACCOUNT_PREFIX[kind], int(ident))
+        if kind == "Team":
+            team = next((t for t in world.teams.values() if t.id == int(ident)), None)
+            return team.next_node_id if team is not None else legacy
+        return legacy
+
+    def swap(m: re.Match[str]) -> str:
+        legacy = m.group(2)
+        new = cache.get(legacy)
+        if new is None:
+            new = cache[legacy] = convert(legacy)
         return f'"{m.group(1)}":"{new}"'
 
     return _LEGACY_ID.sub(swap, text)
@@ -149,26 +155,43 @@ def label(repo: Repo, lab: Label) -> dict[str, Any]:
     }
 
 
-def team(t: Team, nxt: bool = False) -> dict[str, Any]:
-    """A team object (``requested_teams`` items, ``requested_team``), current schema keys."""
+def team(t: Team, nxt: bool = False, full: bool = False) -> dict[str, Any]:
+    """A team object in the recordings' key order plus the keys today's schema adds.
+
+    ``requested_teams`` items are team-simple (pull_requested_reviewers_and_team.json); a
+    timeline ``requested_team`` is a full team with ``permissions`` (timeline_pr_team_review_request.json).
+    """
     base = f"{API}/organizations/{t.org.id}/team/{t.id}"
-    return {
+    body: dict[str, Any] = {
         "name": t.name,
         "id": t.id,
         "node_id": t.next_node_id if nxt else t.legacy_node_id,
         "slug": t.slug,
         "description": t.description,
         "privacy": t.privacy,
-        "notification_setting": "notifications_enabled",
         "url": base,
         "html_url": f"{HTML_ORIGIN}/orgs/{t.org.login}/teams/{t.slug}",
         "members_url": f"{base}/members{{/member}}",
         "repositories_url": f"{base}/repos",
-        "type": "organization",
-        "organization_id": t.org.id,
         "permission": "pull",
-        "parent": None,
     }
+    if full:
+        body["permissions"] = {
+            "admin": False,
+            "maintain": False,
+            "push": False,
+            "triage": False,
+            "pull": True,
+        }
+    body.update(
+        {
+            "parent": None,
+            "notification_setting": "notifications_enabled",
+            "type": "organization",
+            "organization_id": t.org.id,
+        }
+    )
+    return body
 
 
 def repository(
@@ -650,7 +673,7 @@ def timeline_event(repo: Repo, pr: PullRequest, ev: TimelineEvent, nxt: bool) ->
     if ev.event in ("review_requested", "review_request_removed"):
         body["review_requester"] = user(ev.review_requester or ev.actor)
         if ev.requested_team is not None:
-            body["requested_team"] = team(ev.requested_team, nxt)
+            body["requested_team"] = team(ev.requested_team, nxt, full=True)
         else:
             body["requested_reviewer"] = user(ev.requested_reviewer)
     elif ev.event in ("labeled", "unlabeled") and ev.label is not None:

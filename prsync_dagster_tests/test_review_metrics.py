@@ -346,3 +346,30 @@ def test_a_repository_first_synced_after_the_upgrade_is_not_flagged(
     assert report.refetch_reason is None
     state = warehouse.get_state(repo.lower())
     assert state is not None and not state.needs_full_refetch
+
+
+def test_status_says_a_repository_awaits_its_upgrade_refetch(
+    simulator: GitHubSimulator, duckdb_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    from prsync_dagster import cli
+    from prsync_dagster.cli import app
+
+    repo = simulator.repos()[0]
+    _build_previous_warehouse(duckdb_url, simulator, repo)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("PRSYNC_WAREHOUSE_URL", duckdb_url)
+    monkeypatch.setattr(cli, "out", Console(highlight=False, width=400))  # no folded cells
+    result = CliRunner().invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    assert "next sync refetches in full: schema upgrade" in result.output
+    with open_warehouse(duckdb_url) as wh:
+        run_sync(simulator, wh, repo)
+    result = CliRunner().invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    assert "schema upgrade)" not in result.output  # the mark is gone
+    assert "full refetch after the schema upgrade" in result.output  # the last sync says why

@@ -221,6 +221,38 @@ def test_no_change_sync_after_review_metrics_mutations_is_free(
     assert differences(simulator, warehouse, repo) == []
 
 
+def test_rest_asks_for_unchanged_reviews_conditionally(
+    simulator: GitHubSimulator, warehouse: Warehouse
+) -> None:
+    """A PR whose title changed but whose reviews did not: its reviews request answers 304 (free)
+    and the stored reviews stay; once a review is added, they are read again."""
+    repo = simulator.repos()[0]
+    run_sync(simulator, warehouse, repo, strategy="rest")
+    truth = simulator.truth(repo)
+    number = next(
+        pr["number"] for pr in truth["pull_requests"]
+        if pr["state"] == "open" and any(r["pr_number"] == pr["number"] for r in truth["reviews"])
+    )  # fmt: skip
+    reviews_before = [r for r in warehouse.reviews(repo.lower()) if r.pr_number == number]
+    simulator.update_pull(repo, number, title="retitled, reviews unchanged")
+    simulator.reset_stats()
+    report = run_sync(simulator, warehouse, repo, strategy="rest")
+    assert differences(simulator, warehouse, repo) == []
+    reviews_route = [
+        statuses
+        for route, statuses in simulator.stats()["by_route_status"].items()
+        if route.endswith("/reviews")
+    ]
+    assert reviews_route and sum(s.get("304", s.get(304, 0)) for s in reviews_route) == report.pull_requests
+    assert report.points == report.requests - report.not_modified
+    assert [r for r in warehouse.reviews(repo.lower()) if r.pr_number == number] == reviews_before
+
+    simulator.add_review(repo, number, state="APPROVED", author="kim")
+    report = run_sync(simulator, warehouse, repo, strategy="rest")
+    assert differences(simulator, warehouse, repo) == []
+    assert any(r.author_login == "kim" for r in warehouse.reviews(repo.lower()) if r.pr_number == number)
+
+
 def _mutate_review_metrics(sim: GitHubSimulator, repo: str) -> set[int]:
     from prsync_dagster_tests.test_sync_engine import mutate_review_metrics
 

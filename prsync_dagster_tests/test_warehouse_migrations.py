@@ -38,6 +38,7 @@ CONTRACT_COLUMNS = {
         "last_success_at", "last_error", "last_error_at", "strategy", "last_report", "needs_full_refetch",
     },
     "schema_migrations": {"version", "name", "applied_at"},
+    "rest_etags": {"repo", "pr_number", "resource", "etag"},
 }  # fmt: skip
 
 

@@ -111,6 +111,27 @@ def test_closed_port_fails_fast_with_url_and_cause_in_one_line(warehouse: Wareho
     assert state is not None and (state.status, state.last_error) == ("error", message)
 
 
+def test_unknown_host_fails_fast_naming_dns(warehouse: Warehouse) -> None:
+    url = "http://prsync-test.invalid"  # .invalid never resolves (RFC 2606)
+    waits: list[float] = []
+    with pytest.raises(GitHubUnreachableError) as failure:
+        sync_repository(REPO, factory(url, "ghp_x", connect_retry_s=0.5, sleep=waits.append), warehouse)
+    assert str(failure.value) == (
+        f"could not reach GitHub at {url}/repos/{REPO}/pulls: DNS lookup failed (no such host) "
+        "(retried for 0.5 s)"
+    )
+    assert sum(waits) <= 0.5
+
+
+def test_tls_failure_is_not_retried(simulator: GitHubSimulator, warehouse: Warehouse) -> None:
+    """https to a plain-HTTP port: the TLS handshake fails, which no repeat can fix."""
+    url = simulator.url.replace("http://", "https://")
+    waits: list[float] = []
+    with pytest.raises(GitHubUnreachableError, match=r"^could not reach GitHub at https://.*: TLS failed"):
+        sync_repository(REPO, factory(url, "ghp_x", sleep=waits.append), warehouse)
+    assert waits == []
+
+
 def test_closed_port_fails_the_asset_at_once_with_the_same_reason(
     instance: DagsterInstance, warehouse_url: str
 ) -> None:

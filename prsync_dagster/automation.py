@@ -116,9 +116,9 @@ def weekly_review_sweep(context: ScheduleEvaluationContext) -> Iterator[RunReque
     scheduled = context.scheduled_execution_time or datetime.now(UTC)
     day = scheduled.astimezone(UTC).strftime("%Y-%m-%d")
     run_config = {"ops": {"sync_github_repository": {"config": {"review_sweep_days": SWEEP_DAYS}}}}
-    for key in registered_repositories(context.instance):
+    for name, key in registered_repositories(context.instance).items():
         yield RunRequest(
-            run_key=f"sweep:{key}@{day}",
+            run_key=f"sweep:{name}@{day}",
             partition_key=key,
             run_config=run_config,
             tags={"prsync/trigger": "sweep"},

@@ -106,6 +106,7 @@ def test_invalid_partition_key_fails_without_retries(
     assert not any(event.event_type_value == "STEP_UP_FOR_RETRY" for event in result.all_events)
 
 
+@pytest.mark.processes
 def test_four_partitions_at_once_in_separate_processes_share_one_duckdb_file(
     tmp_path: Path, simulator_factory
 ) -> None:

@@ -17,6 +17,8 @@ from github_api_simulator import GitHubSimulator
 
 from prsync_dagster_tests.fault_helpers import REPO_ROOT, prsync_command, subprocess_env
 
+pytestmark = pytest.mark.processes
+
 BAD_NAMES = [
     "",
     "a",

@@ -125,6 +125,7 @@ def kill_while_writing(process: subprocess.Popen[str], url: str) -> None:
 # -- 5. kill -9 in the middle of writing ---------------------------------------------------------
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("first_sync", [True, False], ids=["first-sync", "incremental"])
 def test_sigkill_while_writing_heals_on_the_next_run(
     simulator_factory: Callable[..., GitHubSimulator],
@@ -174,6 +175,7 @@ def hold_lock(path: str, seconds: float) -> subprocess.Popen[str]:
     return holder
 
 
+@pytest.mark.processes
 def test_duckdb_held_at_start_waits_within_the_cap(simulator: GitHubSimulator, duckdb_url: str) -> None:
     warehouse = open_warehouse(duckdb_url, lock_timeout_s=20)
     warehouse.migrate()
@@ -185,6 +187,7 @@ def test_duckdb_held_at_start_waits_within_the_cap(simulator: GitHubSimulator, d
     assert differences(simulator, warehouse, "Acme/Widgets") == []
 
 
+@pytest.mark.processes
 def test_duckdb_held_mid_sync_waits_within_the_cap(simulator: GitHubSimulator, duckdb_url: str) -> None:
     """Taken while the sync is fetching: its first write waits for the file, then goes through."""
     warehouse = open_warehouse(duckdb_url, lock_timeout_s=20)
@@ -201,6 +204,7 @@ def test_duckdb_held_mid_sync_waits_within_the_cap(simulator: GitHubSimulator, d
     assert differences(simulator, warehouse, "Acme/Widgets") == []
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("when", ["at-start", "mid-sync"])
 def test_duckdb_held_beyond_the_cap_is_a_clear_error_and_changes_nothing(
     simulator: GitHubSimulator, duckdb_url: str, when: str
@@ -256,6 +260,7 @@ def test_instance_config_queues_a_second_run_of_the_same_partition(tmp_path: Pat
         )
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("first_sync", [True, False], ids=["first-sync", "incremental"])
 def test_two_concurrent_syncs_of_one_repository_both_end_correct(
     simulator_factory: Callable[..., GitHubSimulator],

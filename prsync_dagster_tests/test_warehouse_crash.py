@@ -22,7 +22,10 @@ REPO = "crash/test"
 BASELINE_PRS = 200
 BIG_PRS = 20_000
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
+pytestmark = [
+    pytest.mark.processes,
+    pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL"),
+]
 
 # Builds a big batch that rewrites every baseline PR and adds many more, says so, then writes it.
 BIG_WRITER = """

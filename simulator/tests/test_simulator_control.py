@@ -262,6 +262,7 @@ def test_installation_tokens_expire_and_bad_jwts_are_refused(simulator: GitHubSi
 # ---- the command line -----------------------------------------------------------------------
 
 
+@pytest.mark.processes
 def test_cli_serves_until_sigterm() -> None:
     proc = subprocess.Popen(
         [

@@ -95,17 +95,6 @@ def test_full_refresh_config(instance: DagsterInstance, simulator: GitHubSimulat
     assert meta["pull_requests_upserted"].value == 120
 
 
-def test_invalid_partition_key_fails_without_retries(
-    instance: DagsterInstance, simulator: GitHubSimulator, duckdb_url: str
-) -> None:
-    result = materialize_partition(instance, simulator, duckdb_url, "not a repo")
-    assert not result.success
-    failures = [event for event in result.all_events if event.is_step_failure]
-    assert len(failures) == 1
-    assert "invalid repository 'not a repo'" in str(failures[0].event_specific_data.error.message)
-    assert not any(event.event_type_value == "STEP_UP_FOR_RETRY" for event in result.all_events)
-
-
 @pytest.mark.processes
 def test_four_partitions_at_once_in_separate_processes_share_one_duckdb_file(
     tmp_path: Path, simulator_factory

@@ -205,17 +205,17 @@ def test_review_sweep_run_config_catches_a_silent_dismissal(
 # -- 11. bad input through the asset --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "key", ["a", "a/b/c", "../x", "acme/wid gets", "acme/wïdgets", "o" * 40 + "/x", "a'b/c"]
-)
 def test_invalid_partition_key_fails_at_once_without_retries(
-    instance: DagsterInstance, simulator: GitHubSimulator, warehouse_url: str, key: str
+    instance: DagsterInstance, readonly_simulator: GitHubSimulator, warehouse_url: str
 ) -> None:
-    result = run(instance, simulator, warehouse_url, key)
+    """One Dagster run per backend: the step fails at once, without retries, GitHub or warehouse
+    rows. Which names are invalid is the name rule's business (test_partitions.py covers them)."""
+    requests_before = readonly_simulator.stats()["total_requests"]
+    result = run(instance, readonly_simulator, warehouse_url, "../not a repo")
     assert not result.success
-    assert failure_description(result).startswith(("invalid repository", "repository name is empty"))
+    assert failure_description(result).startswith("invalid repository '../not a repo'")
     assert events(result, DagsterEventType.STEP_UP_FOR_RETRY) == []
-    assert simulator.stats()["total_requests"] == 0
+    assert readonly_simulator.stats()["total_requests"] == requests_before
     with open_warehouse(warehouse_url) as warehouse:
         warehouse.migrate()
         assert warehouse.list_states() == []

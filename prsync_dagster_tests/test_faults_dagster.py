@@ -23,6 +23,7 @@ from prsync_dagster.assets import sync_github_repository
 from prsync_dagster.resources import GitHubResource, WarehouseResource
 from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster_tests.fault_helpers import cursor_problems
+from prsync_dagster_tests.plugins.clock import VirtualClock
 from prsync_dagster_tests.sync_helpers import differences
 
 
@@ -105,6 +106,7 @@ def test_rate_limit_beyond_the_cap_reschedules_the_step_and_the_retry_completes(
     strategy: str,
     resource: str,
     status: int | None,
+    virtual_clock: VirtualClock,
 ) -> None:
     key = "acme/widgets"
     exhaust_after(simulator, 3 if strategy == "rest" else 1, resource, status)
@@ -117,6 +119,8 @@ def test_rate_limit_beyond_the_cap_reschedules_the_step_and_the_retry_completes(
     (retry,) = events(result, DagsterEventType.STEP_UP_FOR_RETRY)
     assert 0.5 < retry.event_specific_data.seconds_to_wait <= 3.5
     assert len(events(result, DagsterEventType.STEP_RESTARTED)) == 1
+    # Dagster waited for the reset before the retry (on the virtual clock: no real seconds)
+    assert virtual_clock.slept >= retry.event_specific_data.seconds_to_wait
     assert any(
         "rate limit exhausted" in w and "rescheduled after the reset" in w
         for w in warnings_logged(instance, result)

@@ -37,7 +37,8 @@ from prsync_dagster.errors import (
     RepositoryNotFound,
 )
 from prsync_dagster.observability import report_sync_error
-from prsync_dagster.partitions import normalize_repo, repositories
+from prsync_dagster.partitions import repositories
+from prsync_dagster.repos import normalize_repo
 from prsync_dagster.resources import GitHubResource, WarehouseResource
 from prsync_dagster.sync import SyncOptions, SyncReport, sync_repository
 

@@ -33,7 +33,8 @@ from dagster import (
 
 from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUESTS
 from prsync_dagster.errors import InvalidRepositoryName
-from prsync_dagster.partitions import REPOSITORIES, normalize_repo, repositories
+from prsync_dagster.partitions import REPOSITORIES, repositories
+from prsync_dagster.repos import normalize_repo
 from prsync_dagster.resources import WarehouseResource
 from prsync_dagster.warehouse.base import SyncState
 

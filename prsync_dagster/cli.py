@@ -22,7 +22,8 @@ from rich.console import Console
 from rich.table import Table
 
 from prsync_dagster.errors import PrsyncError
-from prsync_dagster.partitions import REPOSITORIES, normalize_repo
+from prsync_dagster.partitions import REPOSITORIES
+from prsync_dagster.repos import normalize_repo
 from prsync_dagster.secrets import redact
 
 if TYPE_CHECKING:

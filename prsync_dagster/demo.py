@@ -29,7 +29,8 @@ def run_demo(directory: Path | None, *, latency_ms: int, console: Console, progr
     from github_api_simulator import GitHubSimulator
 
     from prsync_dagster.cli import CliError, dagster_instance, run_syncs, sync_summary_table
-    from prsync_dagster.partitions import REPOSITORIES, normalize_repo
+    from prsync_dagster.partitions import REPOSITORIES
+    from prsync_dagster.repos import normalize_repo
 
     started = time.monotonic()
     workdir = (directory or Path(tempfile.mkdtemp(prefix="prsync-demo-"))).resolve()

@@ -28,7 +28,7 @@ from prsync_dagster.github.delta import PullRequestStream, RepoTarget
 from prsync_dagster.github.graphql import GraphQLPullRequestStream
 from prsync_dagster.github.records import PullRequestWithReviews
 from prsync_dagster.github.rest import ProbeResult, RestPullRequestStream, probe, probe_url
-from prsync_dagster.partitions import normalize_repo
+from prsync_dagster.repos import normalize_repo
 from prsync_dagster.secrets import redact
 from prsync_dagster.warehouse.base import SyncCommit, SyncState, Warehouse
 

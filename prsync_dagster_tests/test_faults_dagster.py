@@ -213,7 +213,7 @@ def test_invalid_partition_key_fails_at_once_without_retries(
     instance: DagsterInstance, readonly_simulator: GitHubSimulator, warehouse_url: str
 ) -> None:
     """One Dagster run per backend: the step fails at once, without retries, GitHub or warehouse
-    rows. Which names are invalid is the name rule's business (test_partitions.py covers them)."""
+    rows. Which names are invalid is the name rule's business (test_repos.py covers them)."""
     requests_before = readonly_simulator.stats()["total_requests"]
     result = run(instance, readonly_simulator, warehouse_url, "../not a repo")
     assert not result.success

@@ -21,7 +21,6 @@ on the same machine.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 import uuid
@@ -32,8 +31,6 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 from benchmarks.common import RESULTS_DIR, log, machine_info, write_json
-
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def _seconds(action: Callable[[], Any]) -> float:
@@ -75,7 +72,7 @@ def postgres_batch() -> dict[str, Any] | None:
 
     from prsync_dagster_tests.plugins.warehouse import postgres_server_url, with_database
 
-    server = postgres_server_url() if os.environ.get("PRSYNC_TEST_POSTGRES_URL") else DEFAULT_POSTGRES
+    server = postgres_server_url()
     name = f"prsync_timings_{uuid.uuid4().hex[:8]}"
     try:
         admin = psycopg.connect(with_database(server, "postgres"), autocommit=True, connect_timeout=5)

@@ -116,6 +116,7 @@ print("migrated")
 """
 
 
+@pytest.mark.processes
 def test_concurrent_migrations_from_processes(warehouse_url: str) -> None:
     import time
 

@@ -5,7 +5,6 @@ materializes both or neither. The asset is thin: it reads config and resources, 
 engine, and reports the engine's figures as materialization metadata.
 """
 
-import os
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -51,6 +50,10 @@ GITHUB_POOL = "github_api"
 #: No repository's data may be older than a day.
 FRESHNESS = FreshnessPolicy.time_window(fail_window=timedelta(hours=24), warn_window=timedelta(hours=12))
 
+#: Shown in the UI. The warehouse backend (DuckDB or Postgres) is a run-time setting, so it is not
+#: a kind: kinds are fixed when the code location loads (the run's metadata names the backend).
+KINDS = {"github", "sql"}
+
 #: Errors that another attempt cannot fix: fail at once with the reason.
 PERMANENT_ERRORS = (
     InvalidRepositoryName,
@@ -76,11 +79,6 @@ class SyncConfig(Config):
     )
 
 
-def _warehouse_kind() -> str:
-    url = os.environ.get("PRSYNC_WAREHOUSE_URL", "")
-    return "postgres" if url.startswith("postgres") else "duckdb"
-
-
 @multi_asset(
     name="sync_github_repository",
     specs=[
@@ -89,7 +87,7 @@ def _warehouse_kind() -> str:
             description="Pull requests of each tracked repository (table github.pull_requests), "
             "kept current incrementally.",
             group_name=GROUP,
-            kinds={"github", _warehouse_kind()},
+            kinds=KINDS,
             freshness_policy=FRESHNESS,
             metadata={"dagster/table_name": "github.pull_requests"},
         ),
@@ -98,7 +96,7 @@ def _warehouse_kind() -> str:
             description="Reviews of those pull requests (table github.pull_request_reviews); a changed "
             "PR's reviews are replaced, so dismissals and deletions are captured.",
             group_name=GROUP,
-            kinds={"github", _warehouse_kind()},
+            kinds=KINDS,
             freshness_policy=FRESHNESS,
             deps=[PULL_REQUESTS],
             metadata={"dagster/table_name": "github.pull_request_reviews"},

@@ -20,9 +20,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, get_args
+from typing import Any
 
-from prsync_dagster.errors import ConfigurationError, GraphQLUnavailableError, PrsyncError
+from prsync_dagster.errors import GraphQLUnavailableError, PrsyncError
 from prsync_dagster.github.client import GitHubClient, RequestStats
 from prsync_dagster.github.delta import PullRequestStream, RepoTarget
 from prsync_dagster.github.graphql import GraphQLPullRequestStream
@@ -30,23 +30,15 @@ from prsync_dagster.github.records import PullRequestWithReviews
 from prsync_dagster.github.rest import ProbeResult, RestPullRequestStream, probe, probe_url
 from prsync_dagster.repos import normalize_repo
 from prsync_dagster.secrets import redact
+from prsync_dagster.settings import STRATEGIES, Strategy, parse_strategy
 from prsync_dagster.warehouse.base import SyncCommit, SyncState, Warehouse
 
-Strategy = Literal["auto", "graphql", "rest"]
-STRATEGIES: tuple[str, ...] = get_args(Strategy)
+__all__ = ["STRATEGIES", "Strategy", "SyncOptions", "SyncReport", "parse_strategy", "sync_repository"]
+
 
 #: Page size of the probe per strategy: REST reuses the probe as its first data page; GraphQL
 #: fetching only needs to know whether the newest PR changed, so one item is enough.
 PROBE_PAGE_SIZE = {"rest": 100, "auto": 1, "graphql": 1}
-
-
-def parse_strategy(value: str) -> Strategy:
-    lowered = value.strip().lower()
-    if lowered not in STRATEGIES:
-        raise ConfigurationError(
-            f"PRSYNC_GITHUB_STRATEGY must be one of {', '.join(STRATEGIES)}, got {value!r}"
-        )
-    return lowered  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

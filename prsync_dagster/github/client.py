@@ -16,9 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 import requests
 from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
@@ -41,8 +39,8 @@ from prsync_dagster.errors import (
     RepositoryNotFound,
 )
 from prsync_dagster.secrets import redact
+from prsync_dagster.settings import DEFAULT_API_URL, validate_api_url
 
-DEFAULT_API_URL = "https://api.github.com"
 USER_AGENT = "prsync-dagster"
 
 #: GitHub's token formats: classic and fine-grained PATs, OAuth, user-to-server, installation
@@ -261,16 +259,6 @@ class ClientSettings:
 
     def __post_init__(self) -> None:
         validate_api_url(self.api_url)
-
-
-def validate_api_url(url: str) -> str:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ConfigurationError(
-            f"GITHUB_API_URL must be an http(s) URL such as https://api.github.com or "
-            f"https://HOST/api/v3, got {url!r}"
-        )
-    return url.rstrip("/")
 
 
 _installation_cache: dict[tuple[str, str, str], int] = {}
@@ -501,7 +489,3 @@ def _find_installation(integration: GithubIntegration, owner: str) -> int:
         except UnknownObjectException:
             continue
     raise RepositoryNotFound(f"the GitHub App is not installed on {owner!r}")
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)

@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from prsync_dagster.errors import PrsyncError
+from prsync_dagster.runs import SyncOutcome, dagster_instance, run_syncs, sync_summary_table
+
 if TYPE_CHECKING:
     from github_api_simulator import GitHubSimulator
-
-    from prsync_dagster.cli import SyncOutcome
 
 
 def run_demo(directory: Path | None, *, latency_ms: int, console: Console, progress: Console) -> None:
     from github_api_simulator import GitHubSimulator
 
-    from prsync_dagster.cli import CliError, dagster_instance, run_syncs, sync_summary_table
     from prsync_dagster.partitions import REPOSITORIES
     from prsync_dagster.repos import normalize_repo
 
@@ -70,7 +70,7 @@ def run_demo(directory: Path | None, *, latency_ms: int, console: Console, progr
                 console.print(sync_summary_table(outcomes, title))
                 failed = [outcome for outcome in outcomes if not outcome.success]
                 if failed:
-                    raise CliError(f"demo sync of {failed[0].repo} failed: {failed[0].error}")
+                    raise PrsyncError(f"demo sync of {failed[0].repo} failed: {failed[0].error}")
                 return outcomes
 
             sync("1. first sync (everything)")

@@ -30,10 +30,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Literal
 
+from rich.table import Table
+
+from prsync_dagster.errors import ConfigurationError
 from prsync_dagster.secrets import redact
+from prsync_dagster.settings import DEFAULT_HOME, warehouse_url_from_env
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance
@@ -93,7 +98,7 @@ class InterruptGuard:
 
     def __init__(
         self,
-        grace_s: float = 1.5,
+        grace_s: float = 1.0,
         hard_s: float = 4.5,
         on_signal: Callable[[int], None] | None = None,
         last_words: Callable[[], str] | None = None,
@@ -246,6 +251,47 @@ class InterruptGuard:
         os._exit(self.exit_code or 1)
 
 
+def ensure_dagster_home(announce: Callable[[str], None] | None = None) -> Path:
+    """``$DAGSTER_HOME``, created if missing; when unset, ``./.prsync`` (``settings.DEFAULT_HOME``).
+
+    The one default of the CLI and the README: with ``DAGSTER_HOME`` unset the warehouse default is
+    ``./.prsync/prsync.duckdb`` too (CONTRACT.md), so instance and warehouse sit together. The
+    default home gets a ``dagster.yaml`` that turns telemetry off. Raises
+    :class:`ConfigurationError` for a relative ``DAGSTER_HOME`` (Dagster refuses those).
+    """
+    home = os.environ.get("DAGSTER_HOME", "").strip()
+    if not home:
+        home = str(Path(DEFAULT_HOME).resolve())
+        os.environ["DAGSTER_HOME"] = home
+        if announce is not None:
+            announce(f"DAGSTER_HOME is not set; using {home}")
+        path = Path(home)
+        path.mkdir(parents=True, exist_ok=True)
+        config = path / "dagster.yaml"
+        if not config.exists():
+            config.write_text(
+                "# written by prsync for its default DAGSTER_HOME\ntelemetry:\n  enabled: false\n"
+            )
+    path = Path(home)
+    if not path.is_absolute():
+        raise ConfigurationError(f"DAGSTER_HOME must be an absolute path, got {home!r}")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@contextlib.contextmanager
+def dagster_instance() -> Iterator[DagsterInstance]:
+    """The Dagster instance of ``$DAGSTER_HOME`` (see :func:`ensure_dagster_home`), disposed on exit."""
+    from dagster import DagsterInstance
+
+    ensure_dagster_home()
+    instance = DagsterInstance.get()
+    try:
+        yield instance
+    finally:
+        instance.dispose()
+
+
 def run_error(result: Any) -> str | None:
     """The first failure's one-line reason, as the asset worded it (not the exception's class path).
 
@@ -269,10 +315,6 @@ def run_error(result: Any) -> str | None:
         if event.message:
             return str(event.message).splitlines()[0]
     return None
-
-
-def _warehouse_url() -> str | None:
-    return os.environ.get("PRSYNC_WAREHOUSE_URL") or None
 
 
 def run_syncs(
@@ -334,7 +376,7 @@ def run_syncs(
                 error=f"interrupted by {signal_name(guard.signum if guard and guard.signum else 2)}",
             )
         else:
-            with open_warehouse(_warehouse_url()) as warehouse:
+            with open_warehouse(warehouse_url_from_env()) as warehouse:
                 state = warehouse.get_state(key)
             error = None
             if not result.success:
@@ -359,3 +401,42 @@ def _close_interrupted_run(instance: DagsterInstance, run_id: str, signum: int) 
         return
     with contextlib.suppress(Exception):
         instance.report_run_canceled(run, message=f"prsync was interrupted by {signal_name(signum)}")
+
+
+SUMMARY_COLUMNS = (
+    "repository",
+    "result",
+    "fetched with",
+    "PRs",
+    "reviews",
+    "requests",
+    "304s",
+    "points",
+    "seconds",
+)
+
+
+def sync_summary_table(outcomes: Sequence[SyncOutcome], title: str) -> Table:
+    """One row per sync: what changed, and what it cost on GitHub (the CLI's and the demo's table)."""
+    table = Table(title=title, title_justify="left")
+    for index, column in enumerate(SUMMARY_COLUMNS):
+        table.add_column(column, justify="left" if index < 3 else "right", no_wrap=True)
+    for outcome in outcomes:
+        report = outcome.report
+        if not outcome.success:
+            style = "red" if outcome.result == "failed" else "yellow"
+            cells = [""] * (len(SUMMARY_COLUMNS) - 2)
+            table.add_row(outcome.repo, f"[{style}]{outcome.result}[/{style}]", *cells)
+            continue
+        table.add_row(
+            outcome.repo,
+            "changed" if report.get("changed") else "unchanged",
+            str(report.get("fetched_with", "")),
+            str(report.get("pull_requests", "")),
+            str(report.get("reviews", "")),
+            str(report.get("requests", "")),
+            str(report.get("not_modified", "")),
+            str(report.get("points", "")),
+            f"{report.get('seconds', 0):.2f}",
+        )
+    return table

@@ -82,6 +82,15 @@ def _console(stderr: bool) -> Console:
 out = _console(stderr=False)
 err = _console(stderr=True)
 
+
+@app.callback()
+def _setup() -> None:
+    """Size the consoles for this invocation (its terminal, or ``COLUMNS``), not for import time."""
+    global out, err
+    out = _console(stderr=False)
+    err = _console(stderr=True)
+
+
 T = TypeVar("T")
 
 
@@ -354,7 +363,8 @@ def sync(
 
     def so_far() -> list[SyncOutcome]:
         started = {outcome.repo for outcome in finished}
-        return finished + [SyncOutcome(key, "not started") for key in keys if key not in started]
+        later = [runs.shown_name(key) for key in keys]
+        return finished + [SyncOutcome(repo, "not started") for repo in later if repo not in started]
 
     guard = InterruptGuard(
         on_signal=lambda signum: err.print(
@@ -467,7 +477,7 @@ def status(
     if not rows:
         out.print("no repositories registered or synced yet; run `prsync repos add OWNER/NAME`")
         return
-    out.print(_status_table(rows, f"prsync status ({location})"))
+    out.print(_status_table(rows, f"prsync status ({location})", out.width))
 
 
 def _status_row(
@@ -505,46 +515,60 @@ STATUS_COLUMNS = (
 )
 
 
-def _status_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
-    """Rows of one line each: long values are cut with an ellipsis to fit the console's width."""
+def _status_table(rows: Sequence[dict[str, Any]], title: str, width: int) -> Table:
+    """Rows of one line each, fitted to ``width``: the last error gets the room the other columns
+    leave and is cut with an ellipsis (``--json`` has it whole); on a very narrow terminal rich
+    shrinks the other columns too, never the repository's name."""
+    cells = [_status_cells(row) for row in rows]
+    natural = [
+        max([len(column), *(len(line[index]) for line in cells)])
+        for index, column in enumerate(STATUS_COLUMNS)
+    ]
+    # a rich box table: one border per column plus one, and one space of padding each side
+    others = sum(natural[:-1]) + 3 * len(STATUS_COLUMNS) + 1
     table = Table(title=title, title_justify="left", expand=False)
-    for column in STATUS_COLUMNS:
-        right = column in ("PRs", "reviews")
+    for index, column in enumerate(STATUS_COLUMNS):
+        last = index == len(STATUS_COLUMNS) - 1
         table.add_column(
             column,
             no_wrap=True,
             overflow="ellipsis",
-            justify="right" if right else "left",
-            min_width=8 if column in ("repository", "last error") else None,
-            ratio=2 if column == "last error" else None,
+            justify="right" if column in ("PRs", "reviews") else "left",
+            min_width=natural[0] if index == 0 else None,
+            max_width=max(width - others, len(column)) if last else None,
         )
-    for row in rows:
-        report = row.get("last_report") or {}
-        cost = ""
-        if report:
-            cost = (
-                f"{report.get('strategy')}/{report.get('fetched_with')}: "
-                f"{report.get('requests', 0)} req, {report.get('points', 0)} pts"
-            )
-        label = str(row["status"])
-        spellings = row.get("registered_as") or []
-        if row["status"] != "invalid":
-            if not spellings:
-                label += " (unregistered)"
-            elif spellings != [row["repo"]]:
-                label += f" (registered as {', '.join(spellings)})"
-        table.add_row(
-            row["repo"],
-            label,
-            (row.get("cursor") or "")[:19],
-            (row.get("last_success_at") or "")[:19],
-            row.get("lag") or "",
-            str(row.get("pull_requests", "")),
-            str(row.get("reviews", "")),
-            cost,
-            row.get("last_error") or "",
-        )
+    for line in cells:
+        table.add_row(*line)
     return table
+
+
+def _status_cells(row: dict[str, Any]) -> list[str]:
+    report = row.get("last_report") or {}
+    cost = ""
+    if report:
+        cost = (
+            f"{report.get('strategy')}/{report.get('fetched_with')}: "
+            f"{report.get('requests', 0)} req, {report.get('points', 0)} pts"
+        )
+    label = str(row["status"])
+    spellings = row.get("registered_as") or []
+    if row["status"] != "invalid":
+        if not spellings:
+            label += " (unregistered)"
+        elif spellings != [row["repo"]]:
+            others = [spelling for spelling in spellings if spelling != row["repo"]]
+            label += f" (as {', '.join(others)})"
+    return [
+        row["repo"],
+        label,
+        (row.get("cursor") or "")[:19],
+        (row.get("last_success_at") or "")[:19],
+        row.get("lag") or "",
+        str(row.get("pull_requests", "")),
+        str(row.get("reviews", "")),
+        cost,
+        " ".join(str(row.get("last_error") or "").split()),
+    ]
 
 
 @app.command("demo")

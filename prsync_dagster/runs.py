@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from rich.table import Table
 
-from prsync_dagster.errors import ConfigurationError
+from prsync_dagster.errors import ConfigurationError, InvalidRepositoryName
+from prsync_dagster.repos import normalize_repo
 from prsync_dagster.secrets import redact
 from prsync_dagster.settings import DEFAULT_HOME, warehouse_url_from_env
 
@@ -346,8 +347,9 @@ def run_syncs(
     }
     outcomes: list[SyncOutcome] = []
     for key in keys:
+        repo = shown_name(key)
         if guard is not None and guard.signum is not None:
-            outcomes.append(SyncOutcome(repo=key, result="not started"))
+            outcomes.append(SyncOutcome(repo=repo, result="not started"))
             continue
         run_id = make_new_run_id()
         result: Any = None
@@ -370,19 +372,19 @@ def run_syncs(
         if result is None or (interrupted and not result.success):
             _close_interrupted_run(instance, run_id, guard.signum if guard and guard.signum else 2)
             outcome = SyncOutcome(
-                repo=key,
+                repo=repo,
                 result="interrupted",
                 run_id=run_id,
                 error=f"interrupted by {signal_name(guard.signum if guard and guard.signum else 2)}",
             )
         else:
             with open_warehouse(warehouse_url_from_env()) as warehouse:
-                state = warehouse.get_state(key)
+                state = warehouse.get_state(repo)
             error = None
             if not result.success:
                 error = run_error(result) or (state.last_error if state else None)
             outcome = SyncOutcome(
-                repo=key,
+                repo=repo,
                 result="ok" if result.success else "failed",
                 run_id=result.run_id,
                 error=redact(error) if error else None,
@@ -392,6 +394,14 @@ def run_syncs(
         if on_done:
             on_done(outcome)
     return outcomes
+
+
+def shown_name(partition_key: str) -> str:
+    """The repository a partition key names (``owner/name`` lower-cased), or the key if invalid."""
+    try:
+        return normalize_repo(partition_key)
+    except InvalidRepositoryName:
+        return partition_key
 
 
 def _close_interrupted_run(instance: DagsterInstance, run_id: str, signum: int) -> None:

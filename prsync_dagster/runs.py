@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Literal
@@ -297,7 +298,8 @@ def run_error(result: Any) -> str | None:
     """The first failure's one-line reason, as the asset worded it (not the exception's class path).
 
     Order: a ``Failure`` description (the asset's own wording, also ``sync_state.last_error``),
-    then the error message of the step or run failure without a ``package.module.Class:`` prefix.
+    then the message of the innermost error under Dagster's wrappers: after the step's retries
+    Dagster reports "Exceeded max_retries of 3" with the real cause beneath (issue 9.2).
     """
     for event in result.all_events:
         if not (event.is_step_failure or event.is_failure):
@@ -308,14 +310,24 @@ def run_error(result: Any) -> str | None:
             return str(user_failure.description).splitlines()[0]
         error = getattr(data, "error", None)
         if error is not None:
-            message = str(getattr(error, "message", error)).strip()
-            first = message.splitlines()[0] if message else ""
-            # "package.module.ErrorClass: reason" -> "reason"
-            head, _, rest = first.partition(": ")
-            return rest if rest and "." in head and " " not in head else first or None
+            return _reason(error)
         if event.message:
             return str(event.message).splitlines()[0]
     return None
+
+
+#: Dagster's own wrappers around the error a step raised: the reason is in their ``cause``.
+_WRAPPERS = ("Dagster", "RetryRequested")
+
+
+def _reason(error: Any) -> str | None:
+    while getattr(error, "cause", None) is not None and str(error.cls_name or "").startswith(_WRAPPERS):
+        error = error.cause
+    message = str(getattr(error, "message", error)).strip()
+    first = message.splitlines()[0] if message else ""
+    # "package.module.ErrorClass: reason" -> "reason"
+    head, _, rest = first.partition(": ")
+    return rest if rest and "." in head and " " not in head else first or None
 
 
 def run_syncs(
@@ -352,6 +364,7 @@ def run_syncs(
             outcomes.append(SyncOutcome(repo=repo, result="not started"))
             continue
         run_id = make_new_run_id()
+        started_at = datetime.now(UTC)
         result: Any = None
         try:
             if on_start:
@@ -382,7 +395,15 @@ def run_syncs(
                 state = warehouse.get_state(repo)
             error = None
             if not result.success:
-                error = run_error(result) or (state.last_error if state else None)
+                # The engine's words when this run reached it (what `prsync status` shows too),
+                # else the run's failure (a step that failed before the engine started).
+                recorded = (
+                    state is not None
+                    and state.last_error
+                    and state.last_attempt_at is not None
+                    and state.last_attempt_at >= started_at
+                )
+                error = state.last_error if recorded and state else run_error(result)
             outcome = SyncOutcome(
                 repo=repo,
                 result="ok" if result.success else "failed",

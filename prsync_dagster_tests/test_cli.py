@@ -49,7 +49,7 @@ def test_help_lists_the_commands() -> None:
 
 
 def test_repos_add_list_remove(cli_env: dict[str, str]) -> None:
-    added = prsync("repos", "add", "Acme/Widgets", "octo/docs", env=cli_env)
+    added = prsync("repos", "add", "Acme/Widgets", "octo/docs", "--no-verify", env=cli_env)
     assert added.returncode == 0, added.stderr
     assert "added: acme/widgets" in added.stdout
     again = prsync("repos", "add", "acme/widgets", env=cli_env)
@@ -96,7 +96,8 @@ def test_sync_then_status(cli_env: dict[str, str], simulator: GitHubSimulator, t
 
 
 def test_sync_failure_exits_non_zero_with_one_line(cli_env: dict[str, str]) -> None:
-    result = prsync("sync", "acme/does-not-exist", env=cli_env)
+    # --no-verify: register it without asking GitHub, so that the sync itself meets the 404
+    result = prsync("sync", "--no-verify", "acme/does-not-exist", env=cli_env)
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("prsync: error: 1 of 1 syncs failed; acme/does-not-exist:")

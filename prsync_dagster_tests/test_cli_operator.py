@@ -329,3 +329,25 @@ def test_demo_hint_commands_read_the_demo_warehouse(
         assert sum(warehouse.counts(row["repo"])[0] for row in rows) == sum(
             row["pull_requests"] for row in rows
         )
+
+
+def test_the_reason_after_exhausted_retries_is_the_cause_not_dagsters_wrapper() -> None:
+    """Issue 9.2: after the step's retries Dagster reports "Exceeded max_retries of N"; the CLI
+    prints the error that caused them instead."""
+    from dagster import RetryPolicy, job, op
+
+    from prsync_dagster.errors import GitHubApiError
+    from prsync_dagster.runs import run_error
+
+    @op(retry_policy=RetryPolicy(max_retries=1, delay=0))
+    def flaky() -> None:
+        raise GitHubApiError("GitHub kept failing for /repos/a/b/pulls after retries (last status 503)")
+
+    @job
+    def flaky_job() -> None:
+        flaky()
+
+    with DagsterInstance.ephemeral() as instance:
+        result = flaky_job.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    assert run_error(result) == "GitHub kept failing for /repos/a/b/pulls after retries (last status 503)"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -181,14 +182,16 @@ def verify_repositories(keys: Sequence[str], settings: Settings) -> dict[str, st
     https://docs.github.com/en/rest/repos/repos#get-a-repository). No retries: a typo should not
     cost minutes; ``--no-verify`` skips the check when offline.
     """
+    from prsync_dagster.github.client import ClientSettings, GitHubClient
     from prsync_dagster.resources import GitHubResource
 
     settings.check_credentials()
-    factory = GitHubResource(max_retries=0).client_factory(settings)
+    credentials = GitHubResource().credentials(settings)  # secrets through EnvVar, as in a run
+    once = ClientSettings(api_url=settings.github_api_url, max_retries=0, connect_retry_s=0)
     names: dict[str, str] = {}
     for key in keys:
         owner, name = key.split("/")
-        client = factory(owner)
+        client = GitHubClient(credentials, once, owner)
         try:
             response = client.get(f"/repos/{owner}/{name}")
         except RepositoryNotFound:
@@ -284,6 +287,10 @@ def check_environment(settings: Settings) -> None:
         warehouse.migrate()
 
 
+#: The engine's progress message while it reads a repository (``sync.RepositorySync``).
+READ_PULL_REQUESTS = re.compile(r": read (\d+) pull requests")
+
+
 class SyncProgress:
     """``prsync sync``'s progress on stderr: repositories done / total and PRs fetched so far.
 
@@ -293,7 +300,9 @@ class SyncProgress:
 
     def __init__(self, console: Console, total: int) -> None:
         self.console = console
+        #: PRs of the repositories done, and read so far by the one in progress
         self.pull_requests = 0
+        self.current = 0
         self.progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -315,7 +324,15 @@ class SyncProgress:
         self.progress.stop()
 
     def started(self, key: str) -> None:
+        self.current = 0
         self.progress.update(self.task, description=f"syncing {key}")
+
+    def logged(self, repo: str, message: str) -> None:
+        """The engine's progress messages: ``OWNER/NAME: read N pull requests`` (every 100)."""
+        found = READ_PULL_REQUESTS.search(message)
+        if found:
+            self.current = int(found.group(1))
+            self.progress.update(self.task, prs=self.pull_requests + self.current)
 
     def done(self, outcome: SyncOutcome) -> None:
         report = outcome.report
@@ -390,6 +407,7 @@ def sync(
                         instance,
                         on_start=progress.started,
                         on_done=done,
+                        on_log=progress.logged,
                         log_level="INFO" if verbose else "CRITICAL",
                         guard=guard,
                     )

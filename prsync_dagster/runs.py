@@ -339,12 +339,15 @@ def run_syncs(
     on_done: Callable[[SyncOutcome], None] | None = None,
     log_level: str = "CRITICAL",
     guard: InterruptGuard | None = None,
+    on_log: Callable[[str, str], None] | None = None,
 ) -> list[SyncOutcome]:
     """Materialize each partition in its own run (recorded in the instance, visible in the UI).
 
     Returns one :class:`SyncOutcome` per key, in order. With a ``guard``, a stop signal ends the
     run in progress (its outcome ``interrupted`` unless it had already succeeded) and the keys
     after it are ``not started``; the caller decides the exit status from ``guard.signum``.
+    ``on_log(repo, message)`` receives each message the run logs (the engine's progress, such as
+    ``acme/widgets: read 100 pull requests``), as the instance stores it, while the run goes on.
     """
     from dagster._core.utils import make_new_run_id
 
@@ -366,6 +369,8 @@ def run_syncs(
         run_id = make_new_run_id()
         started_at = datetime.now(UTC)
         result: Any = None
+        if on_log is not None:
+            instance.add_event_listener(run_id, _log_forwarder(repo, on_log))
         try:
             if on_start:
                 on_start(key)
@@ -415,6 +420,18 @@ def run_syncs(
         if on_done:
             on_done(outcome)
     return outcomes
+
+
+def _log_forwarder(repo: str, on_log: Callable[[str, str], None]) -> Callable[[Any], None]:
+    """An instance event listener that passes the run's log messages (not Dagster's events) on."""
+
+    def forward(entry: Any) -> None:
+        if entry.is_dagster_event or not entry.user_message:
+            return
+        with contextlib.suppress(Exception):  # a display must never break a run
+            on_log(repo, str(entry.user_message))
+
+    return forward
 
 
 def shown_name(partition_key: str) -> str:

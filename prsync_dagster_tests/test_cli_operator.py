@@ -147,7 +147,14 @@ def test_sync_of_a_typo_registers_nothing(prsync: Invoke, env: dict[str, str]) -
 
 
 def test_no_verify_registers_offline_without_a_request(prsync: Invoke, env: dict[str, str]) -> None:
-    offline = {"GITHUB_API_URL": "http://127.0.0.1:9", "GITHUB_TOKEN": ""}  # closed port, no token
+    offline = {"GITHUB_API_URL": "http://127.0.0.1:9"}  # a closed port
+    refused = prsync("repos", "add", "octo/docs", **offline)
+    assert refused.exit_code == 1
+    assert last_stderr_line(refused).startswith(
+        "prsync: error: octo/docs: could not check it on GitHub: could not reach GitHub at "
+        "http://127.0.0.1:9/repos/octo/docs: connection refused"
+    )
+    assert registered(env["DAGSTER_HOME"]) == []
     result = prsync("repos", "add", "--no-verify", "octo/docs", **offline)
     assert result.exit_code == 0, result.output
     assert registered(env["DAGSTER_HOME"]) == ["octo/docs"]
@@ -298,7 +305,7 @@ def test_sigterm_interrupts_the_run_in_progress_and_starts_no_other(
     assert outcomes[0].error == "interrupted by SIGTERM"
     with open_warehouse(env["PRSYNC_WAREHOUSE_URL"]) as warehouse:
         state = warehouse.get_state(keys[0])
-        assert state is not None and state.status != "ok"
+        assert state is not None and state.status == "interrupted"
         assert cursor_problems(slow_simulator, warehouse, keys[0]) == []
         assert all(warehouse.get_state(key) is None for key in keys[1:])
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers restored
@@ -351,3 +358,22 @@ def test_the_reason_after_exhausted_retries_is_the_cause_not_dagsters_wrapper() 
         result = flaky_job.execute_in_process(instance=instance, raise_on_error=False)
     assert not result.success
     assert run_error(result) == "GitHub kept failing for /repos/a/b/pulls after retries (last status 503)"
+
+
+def test_progress_hears_the_engine_while_a_repository_is_read(env: dict[str, str]) -> None:
+    """Issue 9.7: PRs read so far reach the display during the run, not only when it ends."""
+    heard: list[tuple[str, str, int]] = []
+    stream = io.StringIO()
+    console = Console(file=stream, force_terminal=True, width=120, color_system=None, highlight=False)
+    with cli.SyncProgress(console, total=1) as progress, dagster_instance() as instance:
+        instance.add_dynamic_partitions(REPOSITORIES, ["acme/widgets"])
+
+        def logged(repo: str, message: str) -> None:
+            progress.logged(repo, message)
+            heard.append((repo, message, progress.current))
+
+        progress.started("acme/widgets")
+        (outcome,) = run_syncs(["acme/widgets"], False, instance, on_log=logged, on_done=progress.done)
+    assert outcome.success, outcome.error
+    assert ("acme/widgets", "acme/widgets: read 100 pull requests", 100) in heard
+    assert progress.pull_requests == 120

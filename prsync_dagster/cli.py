@@ -69,8 +69,8 @@ repos_app = typer.Typer(
 app.add_typer(repos_app, name="repos")
 
 #: Width of output that goes to a file or pipe (no terminal to fit, ``COLUMNS`` unset): wide
-#: enough that tables do not wrap in logs.
-PIPE_WIDTH = 140
+#: enough that no table is cut or wrapped in logs and scripts (``prsync status`` needs ~150).
+PIPE_WIDTH = 200
 
 
 def _console(stderr: bool) -> Console:

@@ -377,3 +377,39 @@ def test_progress_hears_the_engine_while_a_repository_is_read(env: dict[str, str
     assert outcome.success, outcome.error
     assert ("acme/widgets", "acme/widgets: read 100 pull requests", 100) in heard
     assert progress.pull_requests == 120
+
+
+def wait_in_dagster_until_interrupted(signals: list[int], delay_s: float = 0.2) -> bool:
+    """Sleep in the main thread as Dagster's executor does before a step retry (signals only
+    recorded by ``capture_interrupts``) while another thread sends ``signals``; True when an
+    interrupt ended the wait before its 30 s were up."""
+    from dagster._utils.interrupts import capture_interrupts
+
+    def send() -> None:
+        for signum in signals:
+            time.sleep(delay_s)
+            os.kill(os.getpid(), signum)
+
+    sender = threading.Thread(target=send, daemon=True)
+    try:
+        with capture_interrupts():
+            sender.start()
+            for _ in range(300):
+                time.sleep(0.1)
+    except KeyboardInterrupt:
+        return True
+    finally:
+        sender.join()
+    return False
+
+
+def test_the_guard_ends_a_wait_in_which_dagster_only_records_the_signal() -> None:
+    with InterruptGuard(grace_s=0.3, hard_s=600) as guard, guard.running():
+        assert wait_in_dagster_until_interrupted([signal.SIGINT])
+    assert guard.signum == signal.SIGINT and guard.exit_code == 130
+
+
+def test_a_second_signal_does_not_wait_for_the_grace_period() -> None:
+    with InterruptGuard(grace_s=600, hard_s=600) as guard, guard.running():
+        assert wait_in_dagster_until_interrupted([signal.SIGTERM, signal.SIGTERM])
+    assert guard.signum == signal.SIGTERM and guard.exit_code == 143

@@ -533,30 +533,42 @@ STATUS_COLUMNS = (
 )
 
 
+#: Dropped in this order when the terminal is too narrow for every column (``--json`` has them).
+OPTIONAL_STATUS_COLUMNS = ("last sync", "cursor", "last success")
+#: The last error keeps at least this many characters (then ``…``).
+ERROR_MIN_WIDTH = 16
+
+
 def _status_table(rows: Sequence[dict[str, Any]], title: str, width: int) -> Table:
-    """Rows of one line each, fitted to ``width``: the last error gets the room the other columns
-    leave and is cut with an ellipsis (``--json`` has it whole); on a very narrow terminal rich
-    shrinks the other columns too, never the repository's name."""
-    cells = [_status_cells(row) for row in rows]
-    natural = [
-        max([len(column), *(len(line[index]) for line in cells)])
-        for index, column in enumerate(STATUS_COLUMNS)
-    ]
-    # a rich box table: one border per column plus one, and one space of padding each side
-    others = sum(natural[:-1]) + 3 * len(STATUS_COLUMNS) + 1
+    """One line per repository, fitted to ``width`` (the terminal's): the last error gets the
+    room the other columns leave and is cut with ``…``; when even that does not fit, the least
+    needed columns are left out (cost, cursor, last success). ``--json`` has everything."""
+    cells = [dict(zip(STATUS_COLUMNS, _status_cells(row), strict=True)) for row in rows]
+    natural = {
+        column: max([len(column), *(len(line[column]) for line in cells)]) for column in STATUS_COLUMNS
+    }
+    columns = list(STATUS_COLUMNS)
+
+    def others(shown: list[str]) -> int:
+        # a rich box table: one border per column plus one, and one space of padding each side
+        return sum(natural[column] for column in shown if column != "last error") + 3 * len(shown) + 1
+
+    for optional in OPTIONAL_STATUS_COLUMNS:
+        if others(columns) + min(ERROR_MIN_WIDTH, natural["last error"]) <= width:
+            break
+        columns.remove(optional)
     table = Table(title=title, title_justify="left", expand=False)
-    for index, column in enumerate(STATUS_COLUMNS):
-        last = index == len(STATUS_COLUMNS) - 1
+    for column in columns:
         table.add_column(
             column,
             no_wrap=True,
             overflow="ellipsis",
             justify="right" if column in ("PRs", "reviews") else "left",
-            min_width=natural[0] if index == 0 else None,
-            max_width=max(width - others, len(column)) if last else None,
+            min_width=natural[column] if column != "last error" else None,
+            max_width=max(width - others(columns), len(column)) if column == "last error" else None,
         )
     for line in cells:
-        table.add_row(*line)
+        table.add_row(*(line[column] for column in columns))
     return table
 
 

@@ -205,7 +205,10 @@ def test_status_fits_the_terminal_and_json_has_the_full_error(prsync: Invoke, en
     lines = narrow.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80, narrow.stdout
     (row,) = [line for line in lines if "acme/widgets" in line]  # one line, not six
-    assert "error" in row and "…" in row
+    assert row.startswith("│ acme/widgets │ error (unregistered) │") and row.endswith("… │")
+    header = next(line for line in lines if line.startswith("┃"))
+    for kept in ("status", "lag", "PRs", "reviews", "last error"):  # narrow: fewer columns, none crushed
+        assert f" {kept} " in header, header
 
     (entry,) = json.loads(prsync("status", "--json", COLUMNS="80").stdout)
     assert entry["repo"] == "acme/widgets" and entry["status"] == "error"

@@ -15,6 +15,7 @@ from dagster import (
     AssetSpec,
     Backoff,
     Config,
+    DagsterExecutionInterruptedError,
     Failure,
     FreshnessPolicy,
     Jitter,
@@ -118,6 +119,10 @@ def sync_github_repository(
     except RateLimitedError as exc:
         context.log.warning(f"{exc}; the attempt is rescheduled after the reset")
         raise RetryRequested(max_retries=3, seconds_to_wait=exc.seconds_to_wait) from None
+    except (DagsterExecutionInterruptedError, KeyboardInterrupt) as exc:
+        # Dagster turns an interrupt into a retry when the op has a RetryPolicy (its
+        # op_execution_error_boundary); a run someone stopped must stop (issue 9.1).
+        raise Failure(description=describe_error(exc), allow_retries=False) from None
     except Exception as exc:
         report_sync_error(exc, repo=context.partition_key, run_id=context.run.run_id)
         raise Failure(description=describe_error(exc), allow_retries=not is_permanent(exc)) from exc

@@ -51,6 +51,11 @@ class GitHubResource(ConfigurableResource):
         default=60.0, description="Minimum wait on a secondary rate limit without Retry-After."
     )
     max_retries: int = Field(default=8, description="HTTP retries per request (5xx, 429, rate limits).")
+    connect_retry_s: float = Field(
+        default=30.0,
+        description="Total time spent repeating a request that could not connect to GitHub (refused, "
+        "DNS); then the sync fails at once naming the URL and the cause.",
+    )
 
     def sync_strategy(self, settings: Settings | None = None) -> Strategy:
         """The configured strategy, else ``PRSYNC_GITHUB_STRATEGY`` (via :class:`Settings`)."""
@@ -90,6 +95,7 @@ class GitHubResource(ConfigurableResource):
             max_rate_limit_wait_s=self.max_rate_limit_wait_s,
             secondary_rate_wait_s=self.secondary_rate_wait_s,
             max_retries=self.max_retries,
+            connect_retry_s=self.connect_retry_s,
         )
         return lambda owner: GitHubClient(credentials, client_settings, owner)
 

@@ -219,9 +219,11 @@ class RepositorySync:
             f"strategy {self.options.strategy}",
         )
         # Every strategy starts with the conditional probe. Its ETag is only valid for the URL it
-        # came from, and a sweep must not be skipped by a 304.
+        # came from, and a sweep or a full refresh must not be skipped by a 304. A repository
+        # without PRs has no cursor but an ETag all the same (issue 9.5: it was charged 2 points
+        # on every sync when the ETag was tied to the cursor).
         per_page = PROBE_PAGE_SIZE[self.options.strategy]
-        reusable = since is not None and self.options.review_sweep_days == 0
+        reusable = not self.options.full_refresh and self.options.review_sweep_days == 0
         stored_etag = (
             state.etag if state and reusable and state.probe_url == probe_url(target, per_page) else None
         )

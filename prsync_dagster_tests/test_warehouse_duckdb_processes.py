@@ -18,6 +18,8 @@ from prsync_dagster_tests.plugins.warehouse import T0
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+pytestmark = pytest.mark.processes
+
 HOLD_SCRIPT = """
 import sys, time
 import duckdb

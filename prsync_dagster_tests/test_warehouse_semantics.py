@@ -103,10 +103,15 @@ def test_same_batch_twice_leaves_identical_tables(warehouse: Warehouse) -> None:
 def test_unchanged_rows_keep_their_synced_at_when_written_again_later(warehouse: Warehouse) -> None:
     batch = make_batch(REPO, 5, 2)
     warehouse.write_batch(REPO, batch, T0)
-    before = {k: v for k, v in raw_tables(warehouse).items() if k != "github.sync_state"}
+    before = {k: v for k, v in raw_tables(warehouse).items() if k != "sync_state"}
+    assert set(before) == {"pull_requests", "pull_request_reviews"}
+    assert (len(before["pull_requests"]), len(before["pull_request_reviews"])) == (5, 10)
     warehouse.write_batch(REPO, batch, T0 + timedelta(hours=5))
-    after = {k: v for k, v in raw_tables(warehouse).items() if k != "github.sync_state"}
+    after = {k: v for k, v in raw_tables(warehouse).items() if k != "sync_state"}
     assert after == before
+    # said directly: every row still carries the first write's synced_at
+    assert {at for _, at in _rows(warehouse, "SELECT number, synced_at FROM github.pull_requests")} == {T0}
+    assert {at for _, at in _rows(warehouse, "SELECT id, synced_at FROM github.pull_request_reviews")} == {T0}
     # a changed review gets the new synced_at; its siblings keep theirs
     changed_review = batch[0].reviews[0].model_copy(update={"state": "DISMISSED"})
     warehouse.write_batch(

@@ -115,6 +115,7 @@ print("migrated")
 """
 
 
+@pytest.mark.processes
 def test_concurrent_migrations_from_processes(warehouse_url: str) -> None:
     import time
 

@@ -218,7 +218,7 @@ def test_plain_issue_number_is_not_a_pull(readonly_simulator: GitHubSimulator) -
 
 
 def test_scenarios_are_deterministic() -> None:
-    # Build times are the benchmarks' business (no wall-clock assertions in tests).
+    """(Build times are measured by ``benchmarks/timings.py``, not limited here.)"""
     a = build_world("small", 7)
     b = build_world("small", 7)
     assert a.truth("Acme/Widgets") == b.truth("Acme/Widgets")
@@ -238,7 +238,6 @@ def test_scenarios_are_deterministic() -> None:
 
 @pytest.mark.slow
 def test_team_scenario_shape() -> None:
-    # Build time is measured by the benchmarks, not asserted here (no wall-clock assertions in tests).
     world = build_world("team", 7)
     sizes = sorted((len(r.pulls) for r in world.repos.values()), reverse=True)
     reviews = sum(len(p.reviews) for r in world.repos.values() for p in r.pulls.values())
@@ -249,7 +248,7 @@ def test_team_scenario_shape() -> None:
 
 def test_big_page_of_big_repo_is_cached(simulator_factory) -> None:
     """A page of a 3,000-PR repository is rendered once and then served from the per-object cache
-    (what made it cheap; timings belong to the benchmarks, not to assertions here)."""
+    (what made it cheap; its timings are measured by ``benchmarks/timings.py``)."""
     sim = simulator_factory(custom(repos=1, prs_per_repo=3000, reviews_per_pr=1))
     gh = make_github(sim)
     repo = gh.get_repo(sim.repos()[0])

@@ -177,6 +177,11 @@ SECTIONS = (
         cost_tables,
     ),
     ("cost-rich-rest.json", "Cost benchmark with the review-metrics data (issue 13), rest", cost_tables),
+    (
+        "cost-rich-quick.json",
+        "Cost benchmark with the review-metrics data (issue 13), auto and rest on the quick world",
+        cost_tables,
+    ),
     ("cost.json", "Cost benchmark (issue 6)", cost_tables),
     (
         "cost-after-fixes.json",

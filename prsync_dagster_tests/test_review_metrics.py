@@ -386,10 +386,8 @@ def test_a_repository_first_synced_after_the_upgrade_is_not_flagged(
 def test_status_says_a_repository_awaits_its_upgrade_refetch(
     simulator: GitHubSimulator, duckdb_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rich.console import Console
     from typer.testing import CliRunner
 
-    from prsync_dagster import cli
     from prsync_dagster.cli import app
 
     repo = simulator.repos()[0]
@@ -398,13 +396,16 @@ def test_status_says_a_repository_awaits_its_upgrade_refetch(
     home.mkdir()
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setenv("PRSYNC_WAREHOUSE_URL", duckdb_url)
-    monkeypatch.setattr(cli, "out", Console(highlight=False, width=400))  # no folded cells
-    result = CliRunner().invoke(app, ["status"])
-    assert result.exit_code == 0, result.output
-    assert "next sync refetches in full: schema upgrade" in result.output
+
+    def status_row() -> dict[str, Any]:
+        result = CliRunner().invoke(app, ["status", "--json"])
+        assert result.exit_code == 0, result.output
+        (row,) = [row for row in json.loads(result.output) if row["repo"] == repo.lower()]
+        return row
+
+    assert status_row()["needs_full_refetch"] is True
     with open_warehouse(duckdb_url) as wh:
         run_sync(simulator, wh, repo)
-    result = CliRunner().invoke(app, ["status"])
-    assert result.exit_code == 0, result.output
-    assert "schema upgrade)" not in result.output  # the mark is gone
-    assert "full refetch after the schema upgrade" in result.output  # the last sync says why
+    row = status_row()
+    assert row["needs_full_refetch"] is False  # the mark is gone
+    assert row["last_report"]["refetch_reason"] == UPGRADE_REFETCH_REASON  # the last sync says why

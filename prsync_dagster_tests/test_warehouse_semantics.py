@@ -105,7 +105,7 @@ def test_unchanged_rows_keep_their_synced_at_when_written_again_later(warehouse:
     batch = make_batch(REPO, 5, 2)
     warehouse.write_batch(REPO, batch, T0)
     before = {k: v for k, v in raw_tables(warehouse).items() if k != "sync_state"}
-    assert set(before) == {"pull_requests", "pull_request_reviews"}
+    assert set(before) == {"pull_requests", "pull_request_reviews", "pull_request_timeline"}
     assert (len(before["pull_requests"]), len(before["pull_request_reviews"])) == (5, 10)
     warehouse.write_batch(REPO, batch, T0 + timedelta(hours=5))
     after = {k: v for k, v in raw_tables(warehouse).items() if k != "sync_state"}

@@ -42,7 +42,7 @@ def rate_resource(strategy: str) -> str:
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
 def test_ten_percent_5xx_sync_completes_correctly_and_counts_retries(
-    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str, virtual_clock: VirtualClock
 ) -> None:
     # The failures are a fixed sequence (one seeded draw per request, and a strategy's requests are
     # deterministic); this seed gives every strategy both 502s and 503s.
@@ -63,7 +63,9 @@ def test_ten_percent_5xx_sync_completes_correctly_and_counts_retries(
     assert sum(report.retries for report in reports) == faults
 
 
-def test_5xx_beyond_the_retry_budget_fails_cleanly(simulator: GitHubSimulator, warehouse: Warehouse) -> None:
+def test_5xx_beyond_the_retry_budget_fails_cleanly(
+    simulator: GitHubSimulator, warehouse: Warehouse, virtual_clock: VirtualClock
+) -> None:
     repo = simulator.repos()[0]
     run_sync(simulator, warehouse, repo, strategy="rest")
     simulator.mutate_repo(repo, seed=2, updated_fraction=0.3)

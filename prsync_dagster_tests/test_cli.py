@@ -91,7 +91,8 @@ def test_help_lists_the_commands(prsync: Prsync) -> None:
 
 
 def test_repos_add_list_remove(prsync: Prsync) -> None:
-    added = prsync("repos", "add", "Acme/Widgets", "octo/docs")
+    # --no-verify: octo/docs is not on the simulator (the check itself: test_cli_operator.py)
+    added = prsync("repos", "add", "--no-verify", "Acme/Widgets", "octo/docs")
     assert added.exit_code == 0, added.stderr
     assert added.stdout.splitlines() == ["added: acme/widgets", "added: octo/docs"]
     again = prsync("repos", "add", "acme/widgets")
@@ -156,7 +157,8 @@ def test_sync_then_status(prsync: Prsync, cli_env: dict[str, str], simulator: Gi
 
 
 def test_sync_failure_exits_non_zero_with_one_line(prsync: Prsync) -> None:
-    result = prsync("sync", "acme/does-not-exist")
+    # --no-verify: register it without asking GitHub, so that the sync itself meets the 404
+    result = prsync("sync", "--no-verify", "acme/does-not-exist")
     assert result.exit_code != 0
     last = last_stderr_line(result)
     assert last.startswith("prsync: error: 1 of 1 syncs failed; acme/does-not-exist:")
@@ -199,7 +201,7 @@ def test_prsync_as_a_process_syncs_and_reports(cli_env: dict[str, str], simulato
     assert synced.returncode == 0, synced.stderr
     (row,) = table_rows(synced.stdout)
     assert (row["repository"], row["result"]) == (repo, "changed")
-    failed = run_prsync("sync", "acme/does-not-exist", env=env)
+    failed = run_prsync("sync", "--no-verify", "acme/does-not-exist", env=env)
     assert failed.returncode != 0
     assert failed.stderr.strip().splitlines()[-1].startswith("prsync: error: 1 of 1 syncs failed")
 

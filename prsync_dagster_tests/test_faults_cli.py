@@ -147,7 +147,7 @@ def test_missing_token_is_one_line_even_with_repositories_registered(
 ) -> None:
     env = {"GITHUB_API_URL": simulator.url}
     home, warehouse = tmp_path / "home", tmp_path / "warehouse.duckdb"
-    added = run_prsync(home, warehouse, ("repos", "add", "acme/widgets"), env)
+    added = run_prsync(home, warehouse, ("repos", "add", "--no-verify", "acme/widgets"), env)
     synced = run_prsync(home, warehouse, ("sync",), {**env, "GITHUB_TOKEN": "<unset>"})
     assert added.returncode == 0, added.stderr
     assert synced.returncode != 0

@@ -12,7 +12,6 @@ import pytest
 from dagster import (
     DagsterEventType,
     DagsterInstance,
-    DagsterInvalidConfigError,
     ExecuteInProcessResult,
     instance_for_test,
     materialize,
@@ -252,11 +251,13 @@ def test_missing_token_env_var_fails_the_run_naming_it(
     monkeypatch.setenv("GITHUB_API_URL", simulator.url)
     monkeypatch.setenv("PRSYNC_WAREHOUSE_URL", warehouse_url)
     instance.add_dynamic_partitions("repositories", ["acme/widgets"])
-    # Dagster resolves EnvVars when the run starts and refuses it, naming the variable
-    with pytest.raises(
-        DagsterInvalidConfigError, match='environment variable "GITHUB_TOKEN" which is not set'
-    ):
-        defs.resolve_job_def("github_sync").execute_in_process(
-            partition_key="acme/widgets", instance=instance, raise_on_error=False
-        )
+    # the run fails at once, naming the variable (no retry can set it)
+    result = defs.resolve_job_def("github_sync").execute_in_process(
+        partition_key="acme/widgets", instance=instance, raise_on_error=False
+    )
+    assert not result.success
+    assert failure_description(result) == (
+        "no GitHub credentials: set GITHUB_TOKEN (or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY)"
+    )
+    assert events(result, DagsterEventType.STEP_UP_FOR_RETRY) == []
     assert simulator.stats()["total_requests"] == 0

@@ -246,6 +246,20 @@ def test_team_scenario_shape() -> None:
     assert 40_000 <= reviews <= 50_000
 
 
+def test_big_page_of_big_repo_is_cached(simulator_factory) -> None:
+    """A page of a 3,000-PR repository is rendered once and then served from the per-object cache
+    (what made it cheap; its timings are measured by ``benchmarks/timings.py``)."""
+    sim = simulator_factory(custom(repos=1, prs_per_repo=3000, reviews_per_pr=1))
+    gh = make_github(sim)
+    repo = gh.get_repo(sim.repos()[0])
+    first = repo.get_pulls(state="all").get_page(0)
+    cached = len(sim.renderer._cache)
+    again = repo.get_pulls(state="all").get_page(0)
+    assert len(first) == 100 and [p.number for p in again] == [p.number for p in first]
+    assert len(sim.renderer._cache) == cached
+    gh.close()
+
+
 def test_not_found_routes_and_repos(readonly_simulator: GitHubSimulator) -> None:
     gh = make_github(readonly_simulator)
     with pytest.raises(UnknownObjectException):

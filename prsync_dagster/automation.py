@@ -30,7 +30,7 @@ from dagster import (
     sensor,
 )
 
-from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUESTS
+from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUESTS
 from prsync_dagster.errors import InvalidRepositoryName
 from prsync_dagster.partitions import REPOSITORIES, repositories
 from prsync_dagster.repos import normalize_repo
@@ -49,8 +49,11 @@ MAX_AGE = timedelta(hours=24)
 
 github_sync_job = define_asset_job(
     SYNC_JOB_NAME,
-    selection=AssetSelection.assets(PULL_REQUESTS, PULL_REQUEST_REVIEWS).without_checks(),
-    description="Sync one repository partition: pull requests and reviews changed since its last sync.",
+    selection=AssetSelection.assets(
+        PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE
+    ).without_checks(),
+    description="Sync one repository partition: pull requests, reviews and timeline events changed since "
+    "its last sync.",
 )
 
 

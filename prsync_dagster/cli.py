@@ -521,6 +521,8 @@ def _status_row(
         "full_name": state.full_name if state else None,
         "last_error": redact(state.last_error) if state and state.last_error else None,
         "last_report": report or None,
+        # set by migration 0002: the next sync refetches every PR once (issue 13)
+        "needs_full_refetch": bool(state and state.needs_full_refetch),
     }
 
 
@@ -584,7 +586,11 @@ def _status_cells(row: dict[str, Any]) -> list[str]:
             f"{report.get('strategy')}/{report.get('fetched_with')}: "
             f"{report.get('requests', 0)} req, {report.get('points', 0)} pts"
         )
+        if report.get("refetch_reason"):
+            cost += ", full refetch after the schema upgrade"
     label = str(row["status"])
+    if row.get("needs_full_refetch"):
+        label += " (next sync refetches in full: schema upgrade)"
     spellings = row.get("registered_as") or []
     if row["status"] != "invalid":
         if not spellings:

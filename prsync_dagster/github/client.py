@@ -216,6 +216,12 @@ _installation_cache: dict[tuple[str, str, str], int] = {}
 _installation_lock = threading.Lock()
 
 
+#: Asks GitHub for global node ids in the next format on REST and GraphQL alike, so both APIs
+#: name an object (a timeline event) the same way; without it GitHub picks the format by the
+#: object's age (docs.github.com, "Migrating GraphQL global node IDs").
+NEXT_GLOBAL_ID = {"X-Github-Next-Global-ID": "1"}
+
+
 @dataclass(frozen=True)
 class Response:
     status: int
@@ -344,6 +350,7 @@ class GitHubClient:
         """One HTTP exchange, counted. No answer at all becomes a one-line error naming the URL
         (never a token: tokens travel in headers): connection refused and DNS failures are
         :class:`Transient` (kind ``connect``), timeouts kind ``server``, TLS failures final."""
+        headers = {**NEXT_GLOBAL_ID, **headers}
         try:
             status, resp_headers, text = self._requester.requestJson(verb, path, params, headers, body)
         except requests.exceptions.SSLError as exc:

@@ -34,6 +34,7 @@ def test_one_definitions_object_holds_everything() -> None:
         "daily_github_sync",
         "weekly_review_sweep",
         "hourly_freshness_check",
+        "daily_review_metrics",
     }
     assert {sensor.name for sensor in defs.sensors or []} == {"tracked_repositories"}  # type: ignore[union-attr]
     assert set(defs.resources or {}) == {"github", "warehouse"}

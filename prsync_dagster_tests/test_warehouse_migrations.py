@@ -20,14 +20,22 @@ CONTRACT_COLUMNS = {
     "pull_requests": {
         "repo", "repo_id", "number", "id", "title", "state", "draft", "merged", "author_login", "created_at",
         "updated_at", "closed_at", "merged_at", "base_ref", "head_ref", "html_url", "synced_at",
+        # CONTRACT.md, "Review-metrics data" (migration 0002)
+        "body", "additions", "deletions", "changed_files", "commits", "comments", "labels", "assignees",
+        "requested_reviewers", "requested_teams", "merged_by_login", "merge_commit_sha", "head_sha",
+        "base_sha", "author_association", "is_cross_repository", "ready_for_review_at",
     },
     "pull_request_reviews": {
         "repo", "repo_id", "pr_number", "id", "author_login", "state", "submitted_at", "commit_id",
-        "synced_at",
+        "synced_at", "body", "author_association",
+    },
+    "pull_request_timeline": {
+        "repo", "repo_id", "pr_number", "node_id", "event", "actor_login", "requested_reviewer",
+        "requested_team", "created_at", "synced_at",
     },
     "sync_state": {
         "repo", "repo_id", "full_name", "status", "cursor", "etag", "probe_url", "last_attempt_at",
-        "last_success_at", "last_error", "last_error_at", "strategy", "last_report",
+        "last_success_at", "last_error", "last_error_at", "strategy", "last_report", "needs_full_refetch",
     },
     "schema_migrations": {"version", "name", "applied_at"},
     # issue 10 (migration 0003): derived review-metrics tables
@@ -72,6 +80,10 @@ def test_migrate_creates_the_contract_schema_once(warehouse: Warehouse) -> None:
         assert columns[table][column] in ("timestamp with time zone", "timestamptz")
     expected_json = "jsonb" if warehouse.kind == "postgres" else "json"
     assert columns["sync_state"]["last_report"] == expected_json
+    # lists are native arrays: DuckDB VARCHAR[], Postgres text[] (information_schema says ARRAY)
+    expected_list = "array" if warehouse.kind == "postgres" else "varchar[]"
+    for column in ("labels", "assignees", "requested_reviewers", "requested_teams"):
+        assert columns["pull_requests"][column] == expected_list
 
     versions = _rows(warehouse, "SELECT version, name FROM github.schema_migrations ORDER BY version")
     assert versions == [(m.version, m.name) for m in load_migrations(warehouse.kind)]
@@ -88,9 +100,10 @@ def test_primary_keys_are_enforced(warehouse: Warehouse) -> None:
 
 
 def test_each_dialect_has_its_own_file_where_types_differ() -> None:
-    (duck,) = load_migrations("duckdb")
-    (pg,) = load_migrations("postgres")
+    duck, duck_2 = load_migrations("duckdb")
+    pg, pg_2 = load_migrations("postgres")
     assert "JSONB" in pg.sql and "JSONB" not in duck.sql
+    assert "TEXT[]" in pg_2.sql and "VARCHAR[]" in duck_2.sql
     with pytest.raises(ValueError, match="unknown SQL dialect"):
         load_migrations("sqlite")
 
@@ -112,7 +125,7 @@ def test_concurrent_migrations_from_threads(warehouse_url: str) -> None:
         thread.join(60)
     assert errors == []
     with open_warehouse(warehouse_url) as wh:
-        assert _rows(wh, "SELECT count(*) FROM github.schema_migrations") == [(1,)]
+        assert _rows(wh, "SELECT count(*) FROM github.schema_migrations") == [(2,)]
 
 
 MIGRATE_SCRIPT = """
@@ -146,5 +159,5 @@ def test_concurrent_migrations_from_processes(warehouse_url: str) -> None:
         assert process.returncode == 0, err
         assert out.strip() == "migrated"
     with open_warehouse(warehouse_url) as wh:
-        assert _rows(wh, "SELECT count(*) FROM github.schema_migrations") == [(1,)]
+        assert _rows(wh, "SELECT count(*) FROM github.schema_migrations") == [(2,)]
         assert wh.counts("a/b") == (0, 0)

@@ -97,11 +97,11 @@ class SimulatorControl:
     ) -> dict[str, Any]:
         return self._call("POST", "open_pull", {"repo": repo, "title": title, "author": author, **kw})
 
-    def close_pull(self, repo: str, number: int) -> dict[str, Any]:
-        return self._call("POST", "close_pull", {"repo": repo, "number": number})
+    def close_pull(self, repo: str, number: int, by: str | None = None) -> dict[str, Any]:
+        return self._call("POST", "close_pull", {"repo": repo, "number": number, "by": by})
 
-    def reopen_pull(self, repo: str, number: int) -> dict[str, Any]:
-        return self._call("POST", "reopen_pull", {"repo": repo, "number": number})
+    def reopen_pull(self, repo: str, number: int, by: str | None = None) -> dict[str, Any]:
+        return self._call("POST", "reopen_pull", {"repo": repo, "number": number, "by": by})
 
     def merge_pull(self, repo: str, number: int, merged_by: str | None = None) -> dict[str, Any]:
         return self._call("POST", "merge_pull", {"repo": repo, "number": number, "merged_by": merged_by})
@@ -115,6 +115,49 @@ class SimulatorControl:
     def dismiss_review(self, repo: str, number: int, review_id: int, touch_pr: bool = True) -> dict[str, Any]:
         args = {"repo": repo, "number": number, "review_id": review_id, "touch_pr": touch_pr}
         return self._call("POST", "dismiss_review", args)
+
+    def request_review(
+        self,
+        repo: str,
+        number: int,
+        reviewer: str | None = None,
+        team: str | None = None,
+        by: str | None = None,
+    ) -> dict[str, Any]:
+        args = {"repo": repo, "number": number, "reviewer": reviewer, "team": team, "by": by}
+        return self._call("POST", "request_review", args)
+
+    def remove_review_request(
+        self,
+        repo: str,
+        number: int,
+        reviewer: str | None = None,
+        team: str | None = None,
+        by: str | None = None,
+    ) -> dict[str, Any]:
+        args = {"repo": repo, "number": number, "reviewer": reviewer, "team": team, "by": by}
+        return self._call("POST", "remove_review_request", args)
+
+    def add_label(self, repo: str, number: int, label: str, by: str | None = None) -> dict[str, Any]:
+        return self._call("POST", "add_label", {"repo": repo, "number": number, "label": label, "by": by})
+
+    def remove_label(self, repo: str, number: int, label: str, by: str | None = None) -> dict[str, Any]:
+        return self._call("POST", "remove_label", {"repo": repo, "number": number, "label": label, "by": by})
+
+    def assign(self, repo: str, number: int, assignee: str, by: str | None = None) -> dict[str, Any]:
+        return self._call("POST", "assign", {"repo": repo, "number": number, "assignee": assignee, "by": by})
+
+    def mark_ready_for_review(self, repo: str, number: int, by: str | None = None) -> dict[str, Any]:
+        return self._call("POST", "mark_ready_for_review", {"repo": repo, "number": number, "by": by})
+
+    def convert_to_draft(self, repo: str, number: int, by: str | None = None) -> dict[str, Any]:
+        return self._call("POST", "convert_to_draft", {"repo": repo, "number": number, "by": by})
+
+    def push_commits(self, repo: str, number: int, **kw: Any) -> dict[str, Any]:
+        return self._call("POST", "push_commits", {"repo": repo, "number": number, **kw})
+
+    def add_comment(self, repo: str, number: int) -> dict[str, Any]:
+        return self._call("POST", "add_comment", {"repo": repo, "number": number})
 
     def update_issue(self, repo: str, number: int, **kw: Any) -> dict[str, Any]:
         return self._call("POST", "update_issue", {"repo": repo, "number": number, **kw})

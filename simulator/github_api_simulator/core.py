@@ -57,6 +57,9 @@ from github_api_simulator.payloads import (
     dumps,
     error_body,
     full_repository,
+    next_format_ids,
+    timeline_entries,
+    timeline_item,
     user,
     validation_failed,
 )
@@ -97,6 +100,7 @@ LIST_DOCS = {
     "pulls": "https://docs.github.com/rest/pulls/pulls#list-pull-requests",
     "issues": "https://docs.github.com/rest/issues/issues#list-repository-issues",
     "reviews": "https://docs.github.com/rest/pulls/reviews#list-reviews-for-a-pull-request",
+    "timeline": "https://docs.github.com/rest/issues/timeline#list-timeline-events-for-an-issue",
 }
 VARY_OK = "Accept, Authorization, Cookie, X-GitHub-OTP,Accept-Encoding, Accept, X-Requested-With"
 VARY_ERR = "Accept-Encoding, Accept, X-Requested-With"
@@ -196,6 +200,7 @@ _REPO_SUFFIXES: list[tuple[re.Pattern[str], str, str]] = [
     ),
     (re.compile(r"^/issues$"), "/issues", "issues"),
     (re.compile(r"^/issues/(?P<number>\d+)$"), "/issues/{number}", "issue"),
+    (re.compile(r"^/issues/(?P<number>\d+)/timeline$"), "/issues/{number}/timeline", "timeline"),
     (re.compile(r"^/installation$"), "/installation", "repo_installation"),
 ]
 _REPOS = re.compile(r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)(?P<rest>/.*)?$")
@@ -269,6 +274,11 @@ def match_route(method: str, path: str) -> Route | None:
                 params["suffix"] = rest
                 return Route(f"GET {template_prefix}{suffix_template}", kind, params)
     return None
+
+
+def _wants_next_ids(req: Request) -> bool:
+    """``X-Github-Next-Global-ID: 1`` asks for next-format global ids (GitHub's migration header)."""
+    return req.headers.get("x-github-next-global-id", "").strip() == "1"
 
 
 def weak_etag(body: bytes) -> str:
@@ -353,11 +363,11 @@ class SimulatorCore:
     ) -> dict[str, Any]:
         return self.world.open_pull(repo, title=title, author=author, **kw)
 
-    def close_pull(self, repo: str, number: int) -> dict[str, Any]:
-        return self.world.close_pull(repo, number)
+    def close_pull(self, repo: str, number: int, by: str | None = None) -> dict[str, Any]:
+        return self.world.close_pull(repo, number, by=by)
 
-    def reopen_pull(self, repo: str, number: int) -> dict[str, Any]:
-        return self.world.reopen_pull(repo, number)
+    def reopen_pull(self, repo: str, number: int, by: str | None = None) -> dict[str, Any]:
+        return self.world.reopen_pull(repo, number, by=by)
 
     def merge_pull(self, repo: str, number: int, merged_by: str | None = None) -> dict[str, Any]:
         return self.world.merge_pull(repo, number, merged_by=merged_by)
@@ -369,6 +379,51 @@ class SimulatorCore:
 
     def dismiss_review(self, repo: str, number: int, review_id: int, touch_pr: bool = True) -> dict[str, Any]:
         return self.world.dismiss_review(repo, number, review_id, touch_pr=touch_pr)
+
+    def request_review(
+        self,
+        repo: str,
+        number: int,
+        reviewer: str | None = None,
+        team: str | None = None,
+        by: str | None = None,
+    ) -> dict[str, Any]:
+        """Ask a user (login) or a team (slug) for a review: a ``review_requested`` event."""
+        return self.world.request_review(repo, number, reviewer=reviewer, team=team, by=by)
+
+    def remove_review_request(
+        self,
+        repo: str,
+        number: int,
+        reviewer: str | None = None,
+        team: str | None = None,
+        by: str | None = None,
+    ) -> dict[str, Any]:
+        """Withdraw a pending request: a ``review_request_removed`` event."""
+        return self.world.remove_review_request(repo, number, reviewer=reviewer, team=team, by=by)
+
+    def add_label(self, repo: str, number: int, label: str, by: str | None = None) -> dict[str, Any]:
+        return self.world.add_label(repo, number, label, by=by)
+
+    def remove_label(self, repo: str, number: int, label: str, by: str | None = None) -> dict[str, Any]:
+        return self.world.remove_label(repo, number, label, by=by)
+
+    def assign(self, repo: str, number: int, assignee: str, by: str | None = None) -> dict[str, Any]:
+        return self.world.assign(repo, number, assignee, by=by)
+
+    def mark_ready_for_review(self, repo: str, number: int, by: str | None = None) -> dict[str, Any]:
+        return self.world.mark_ready_for_review(repo, number, by=by)
+
+    def convert_to_draft(self, repo: str, number: int, by: str | None = None) -> dict[str, Any]:
+        return self.world.convert_to_draft(repo, number, by=by)
+
+    def push_commits(self, repo: str, number: int, **kw: Any) -> dict[str, Any]:
+        """Push to the head branch (``commits``, ``additions``, ``deletions``, ``changed_files``,
+        ``force``, ``by``)."""
+        return self.world.push_commits(repo, number, **kw)
+
+    def add_comment(self, repo: str, number: int) -> dict[str, Any]:
+        return self.world.add_comment(repo, number)
 
     def update_issue(self, repo: str, number: int, **kw: Any) -> dict[str, Any]:
         return self.world.update_issue(repo, number, **kw)
@@ -748,7 +803,11 @@ class SimulatorCore:
             bucket.used += 1
             self.statistics.points["core"] += 1
         result = self._dispatch_rest(req, route, auth)
-        data = result.text.replace(API_PLACEHOLDER, req.origin).encode()
+        text = result.text
+        if _wants_next_ids(req) and result.status == 200:
+            with self.world.lock:
+                text = next_format_ids(text, self.world)
+        data = text.replace(API_PLACEHOLDER, req.origin).encode()
         headers = self._base_headers(request_id)
         refund = False
         if result.status == 200 and result.cacheable:
@@ -845,6 +904,7 @@ class SimulatorCore:
             "review": "https://docs.github.com/rest/pulls/reviews#get-a-review-for-a-pull-request",
             "issues": LIST_DOCS["issues"],
             "issue": "https://docs.github.com/rest/issues/issues#get-an-issue",
+            "timeline": LIST_DOCS["timeline"],
         }.get(route.kind, DOCS)
 
     # ---- parameter validation and pagination ---------------------------------------------
@@ -1026,6 +1086,24 @@ class SimulatorCore:
             return Result(404, dumps(error_body("Not Found", self._docs_for(route))), cacheable=False)
         return Result(200, self.renderer.issue(repo, item), last_modified=item.updated_at)
 
+    def _h_timeline(self, req: Request, route: Route, repo: Repo) -> Result:
+        """``GET /issues/{n}/timeline``: a pull request's events, comments, commits and reviews."""
+        number = int(route.params["number"])
+        item = self.world.item(repo, number)
+        if item is None:
+            return Result(404, dumps(error_body("Not Found", self._docs_for(route))), cacheable=False)
+        paging = self._paging(req, "Issue", LIST_DOCS["timeline"])
+        if isinstance(paging, Result):
+            return paging
+        if not isinstance(item, PullRequest):
+            return self._page(req, route, repo, [], *paging, lambda e: "")
+        pr = item
+        nxt = _wants_next_ids(req)
+        entries = timeline_entries(repo, pr)
+        return self._page(
+            req, route, repo, entries, *paging, lambda e: timeline_item(self.renderer, repo, pr, e, nxt)
+        )
+
     def _h_user(self, auth: TokenInfo) -> Result:
         if auth.kind == "installation":
             body = error_body(
@@ -1156,6 +1234,8 @@ class SimulatorCore:
                 auth.repository_ids,
             )
             body = self.graphql.run(prepared, Ctx(self.world, viewer, snapshot))
+            if _wants_next_ids(req):
+                return answer(200, json.loads(next_format_ids(dumps(body), self.world)))
         return answer(200, body)
 
     # ---- GitHub App endpoints ------------------------------------------------------------

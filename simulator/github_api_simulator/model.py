@@ -65,6 +65,74 @@ class Label:
 
 
 @dataclass(slots=True, eq=False)
+class Team:
+    """An organization team that can be asked for a review (``requested_teams``)."""
+
+    id: int
+    slug: str
+    name: str
+    description: str | None
+    org: Account
+    privacy: str = "closed"
+
+    @property
+    def next_node_id(self) -> str:
+        """Next-format id ``T_kwDO...`` = msgpack([0, org id, team id])."""
+        return node_id("T", self.org.id, self.id)
+
+    @property
+    def legacy_node_id(self) -> str:
+        return legacy_node_id("Team", self.id)
+
+
+# REST ``event`` name -> (GraphQL type name, next-format node id prefix). Prefixes are GitHub's
+# (recordings: RRE_, RRRE_, LE_, CE_, ME_; GitHub's web UI selectors: RFRE_, CTDE_, HRFPE_, CRE_).
+EVENT_TYPES: dict[str, tuple[str, str]] = {
+    "review_requested": ("ReviewRequestedEvent", "RRE"),
+    "review_request_removed": ("ReviewRequestRemovedEvent", "RRRE"),
+    "ready_for_review": ("ReadyForReviewEvent", "RFRE"),
+    "convert_to_draft": ("ConvertToDraftEvent", "CTDE"),
+    "labeled": ("LabeledEvent", "LE"),
+    "unlabeled": ("UnlabeledEvent", "UNLE"),
+    "assigned": ("AssignedEvent", "AE"),
+    "head_ref_force_pushed": ("HeadRefForcePushedEvent", "HRFPE"),
+    "cross-referenced": ("CrossReferencedEvent", "CRE"),
+    "merged": ("MergedEvent", "ME"),
+    "closed": ("ClosedEvent", "CE"),
+    "reopened": ("ReopenedEvent", "REE"),
+}
+# The timeline kinds the review-metrics contract stores (truth reports only these).
+CONTRACT_EVENTS = ("review_requested", "review_request_removed", "ready_for_review", "convert_to_draft")
+
+
+@dataclass(slots=True, eq=False)
+class TimelineEvent:
+    """One stored issue event of a pull request's timeline (``id`` is the issue-event id).
+
+    Comments, commits and reviews also appear in the timeline; they are derived from the pull
+    request (its ``comments`` count, ``commits`` count and ``reviews``) when rendered.
+    """
+
+    id: int
+    event: str
+    created_at: datetime
+    actor: Account | None
+    requested_reviewer: Account | None = None
+    requested_team: Team | None = None
+    review_requester: Account | None = None
+    label: Label | None = None
+    assignee: Account | None = None
+    source_number: int | None = None  # cross-referenced: the referencing issue's number
+
+    def next_node_id(self, repo: Repo, pr: PullRequest) -> str:
+        """Next-format id: prefix + msgpack([0, repository id, issue id, event id]) (recordings)."""
+        return node_id(EVENT_TYPES[self.event][1], repo.id, pr.issue_id, self.id)
+
+    def legacy_node_id(self) -> str:
+        return legacy_node_id(EVENT_TYPES[self.event][0], self.id)
+
+
+@dataclass(slots=True, eq=False)
 class Fork:
     """The head repository of a cross-repository pull request (a fork owned by the author)."""
 
@@ -129,11 +197,28 @@ class PullRequest:
     deletions: int
     changed_files: int
     locked: bool = False
-    assignee: Account | None = None
+    assignees: list[Account] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
+    requested_teams: list[Team] = field(default_factory=list)
+    timeline: list[TimelineEvent] = field(default_factory=list)
     version: int = 0
 
     is_pull = True
+
+    @property
+    def assignee(self) -> Account | None:
+        """REST's singular ``assignee``: the first of ``assignees``."""
+        return self.assignees[0] if self.assignees else None
+
+    @property
+    def is_cross_repository(self) -> bool:
+        """The head branch lives in another repository (a fork, possibly deleted since)."""
+        return self.fork is not None or self.head_repo_deleted
+
+    @property
+    def ready_for_review_at(self) -> datetime | None:
+        """Time of the first ``ready_for_review`` event (None if the PR never left draft)."""
+        return next((e.created_at for e in self.timeline if e.event == "ready_for_review"), None)
 
 
 @dataclass(slots=True, eq=False)
@@ -206,8 +291,17 @@ class Repo:
 Item = PullRequest | Issue
 
 
+def rest_login(acc: Account | None) -> str | None:
+    """The login as REST spells it (bots keep ``[bot]``); None for deleted accounts."""
+    return acc.login if acc is not None else None
+
+
 def pull_truth(repo: Repo, pr: PullRequest) -> dict[str, Any]:
-    """The warehouse-shaped row for one pull request (timezone-aware datetimes)."""
+    """The warehouse-shaped row for one pull request (timezone-aware datetimes).
+
+    The review-metrics keys (issue 13) use the column names of CONTRACT.md; see the package
+    README ("Ground truth") for how each maps onto REST and GraphQL fields.
+    """
     return {
         "number": pr.number,
         "id": pr.id,
@@ -223,7 +317,42 @@ def pull_truth(repo: Repo, pr: PullRequest) -> dict[str, Any]:
         "base_ref": pr.base_ref,
         "head_ref": pr.head_ref,
         "html_url": f"{repo.html_url}/pull/{pr.number}",
+        "node_id": pr.node_id,
+        "body": pr.body or None,
+        "additions": pr.additions,
+        "deletions": pr.deletions,
+        "changed_files": pr.changed_files,
+        "commits": pr.commits,
+        "comments": pr.comments,
+        "labels": sorted(lab.name for lab in pr.labels),
+        "assignees": sorted(a.login for a in pr.assignees),
+        "requested_reviewers": sorted(a.login for a in pr.requested_reviewers),
+        "requested_teams": sorted(t.slug for t in pr.requested_teams),
+        "merged_by_login": rest_login(pr.merged_by) if pr.merged else None,
+        "merge_commit_sha": pr.merge_commit_sha if pr.merged else None,
+        "head_sha": pr.head_sha,
+        "base_sha": pr.base_sha,
+        "author_association": pr.author_association,
+        "is_cross_repository": pr.is_cross_repository,
+        "ready_for_review_at": pr.ready_for_review_at,
     }
+
+
+def timeline_truth(repo: Repo, pr: PullRequest) -> list[dict[str, Any]]:
+    """The contract's timeline rows of one pull request, in timeline order."""
+    return [
+        {
+            "pr_number": pr.number,
+            "node_id": ev.next_node_id(repo, pr),
+            "event": ev.event,
+            "actor_login": rest_login(ev.actor),
+            "requested_reviewer": rest_login(ev.requested_reviewer),
+            "requested_team": ev.requested_team.slug if ev.requested_team is not None else None,
+            "created_at": ev.created_at,
+        }
+        for ev in pr.timeline
+        if ev.event in CONTRACT_EVENTS
+    ]
 
 
 def review_truth(review: Review) -> dict[str, Any]:
@@ -235,6 +364,8 @@ def review_truth(review: Review) -> dict[str, Any]:
         "state": review.state,
         "submitted_at": review.submitted_at,
         "commit_id": review.commit_id,
+        "body": review.body,
+        "author_association": review.author_association,
     }
 
 
@@ -271,7 +402,10 @@ class World:
             "issue": 2_500_000_000,
             "review": 1_800_000_000,
             "label": 5_100_000_000,
+            "event": 9_100_000_000,
+            "team": 4_600_000,
         }
+        self.teams: dict[tuple[str, str], Team] = {}
         self._list_cache: dict[tuple[Any, ...], list[Any]] = {}
 
     # ---- ids and versions ---------------------------------------------------------------
@@ -307,6 +441,15 @@ class World:
             legacy = "Bot" if kind == "Bot" else ("Organization" if kind == "Organization" else "User")
             found = Account(login, ident, kind, legacy_node_id(legacy, ident))
             self.accounts[login.lower()] = found
+        return found
+
+    def team(self, org: Account, slug: str, name: str | None = None) -> Team:
+        """The team ``slug`` of organization ``org``; created on first use (slugs are lower case)."""
+        key = (org.login.lower(), slug.lower())
+        found = self.teams.get(key)
+        if found is None:
+            found = Team(self.next_id("team"), slug.lower(), name or slug, f"The {slug} team", org)
+            self.teams[key] = found
         return found
 
     def add_repo(self, repo: Repo) -> None:
@@ -361,6 +504,7 @@ class World:
                 "full_name": repo.full_name,
                 "pull_requests": [pull_truth(repo, p) for p in pulls],
                 "reviews": [review_truth(r) for p in pulls for r in sorted(p.reviews, key=lambda r: r.id)],
+                "timeline": [row for p in pulls for row in timeline_truth(repo, p)],
                 "issues": [issue_truth(repo, repo.issues[n]) for n in sorted(repo.issues)],
             }
 
@@ -513,10 +657,11 @@ class World:
             now = utcnow()
             pr.state, pr.closed_at, pr.updated_at = "closed", now, now
             pr.closed_by = self._actor(by)
+            self._event(pr, "closed", pr.closed_by, now)
             self.touch(r, pr)
             return {"op": "close_pull", "repo": r.full_name, "pull_request": pull_truth(r, pr)}
 
-    def reopen_pull(self, repo: str, number: int) -> dict[str, Any]:
+    def reopen_pull(self, repo: str, number: int, by: str | None = None) -> dict[str, Any]:
         """Reopen a closed, unmerged pull request."""
         with self.lock:
             r = self.resolve(repo)
@@ -527,6 +672,7 @@ class World:
                 raise SimulatorError(f"pull request #{number} is merged and cannot be reopened")
             now = utcnow()
             pr.state, pr.closed_at, pr.closed_by, pr.updated_at = "open", None, None, now
+            self._event(pr, "reopened", self._actor(by), now)
             self.touch(r, pr)
             return {"op": "reopen_pull", "repo": r.full_name, "pull_request": pull_truth(r, pr)}
 
@@ -544,7 +690,10 @@ class World:
             pr.state, pr.merged, pr.merged_at, pr.closed_at, pr.updated_at = "closed", True, now, now, now
             pr.merged_by = pr.closed_by = who
             pr.merge_commit_sha = sha1_hex(r.id, number, "merged", now.isoformat())
-            pr.requested_reviewers = []
+            # GitHub keeps pending review requests on merged PRs (pull_538_merged.json,
+            # pull_requested_team_labels.json), and records merged + closed events.
+            self._event(pr, "merged", who, now)
+            self._event(pr, "closed", who, now)
             r.pushed_at = now
             self.touch(r, pr)
             return {"op": "merge_pull", "repo": r.full_name, "pull_request": pull_truth(r, pr)}
@@ -583,6 +732,9 @@ class World:
             self.touch(r, review)
             if state != "PENDING":
                 pr.updated_at = now
+                # A requested reviewer who submits a review leaves requested_reviewers (GitHub
+                # lists only reviews still awaited there; no review_request_removed event).
+                pr.requested_reviewers = [a for a in pr.requested_reviewers if a is not review.author]
             self.touch(r, pr)
             return {
                 "op": "add_review",
@@ -612,6 +764,236 @@ class World:
                 "review": review_truth(review),
                 "pull_request": pull_truth(r, pr),
             }
+
+    # ---- review requests, labels, assignees, draft state (issue 13) --------------------
+    # Each records the timeline event GitHub records and bumps the PR's updated_at.
+
+    def _event(
+        self, pr: PullRequest, kind: str, actor: Account | None, at: datetime, **kw: Any
+    ) -> TimelineEvent:
+        ev = TimelineEvent(self.next_id("event"), kind, at, actor, **kw)
+        pr.timeline.append(ev)
+        return ev
+
+    def _changed(self, r: Repo, pr: PullRequest, op: str, ev: TimelineEvent | None) -> dict[str, Any]:
+        self.touch(r, pr)
+        out: dict[str, Any] = {"op": op, "repo": r.full_name, "pull_request": pull_truth(r, pr)}
+        if ev is not None:
+            out["event"] = {
+                "id": ev.id,
+                "node_id": ev.next_node_id(r, pr),
+                "event": ev.event,
+                "created_at": ev.created_at,
+            }
+        return out
+
+    def _request_target(
+        self, r: Repo, pr: PullRequest, reviewer: str | None, team: str | None
+    ) -> tuple[Account | None, Team | None]:
+        if (reviewer is None) == (team is None):
+            raise SimulatorError("give exactly one of reviewer (a login) or team (a team slug)")
+        if team is not None:
+            if r.owner.type != "Organization":
+                raise SimulatorError("Team review requests are only possible in organization repositories")
+            return None, self.team(r.owner, team)
+        assert reviewer is not None
+        return self.account(reviewer), None
+
+    def request_review(
+        self,
+        repo: str,
+        number: int,
+        reviewer: str | None = None,
+        team: str | None = None,
+        by: str | None = None,
+    ) -> dict[str, Any]:
+        """Request a review from a user (``reviewer`` login) or a team (``team`` slug).
+
+        Like ``POST /pulls/{n}/requested_reviewers``: the author cannot be asked (422), a request
+        already pending is left alone (no event), otherwise a ``review_requested`` event.
+        """
+        with self.lock:
+            r = self.resolve(repo)
+            pr = self.pull(r, number)
+            who, squad = self._request_target(r, pr, reviewer, team)
+            if who is not None and who is pr.author:
+                raise SimulatorError("Review cannot be requested from pull request author.")
+            if (who is not None and who in pr.requested_reviewers) or (
+                squad is not None and squad in pr.requested_teams
+            ):
+                return self._changed(r, pr, "request_review", None)
+            now = utcnow()
+            actor = self._actor(by)
+            if who is not None:
+                pr.requested_reviewers.append(who)
+            else:
+                assert squad is not None
+                pr.requested_teams.append(squad)
+            ev = self._event(
+                pr,
+                "review_requested",
+                actor,
+                now,
+                requested_reviewer=who,
+                requested_team=squad,
+                review_requester=actor,
+            )
+            pr.updated_at = now
+            return self._changed(r, pr, "request_review", ev)
+
+    def remove_review_request(
+        self,
+        repo: str,
+        number: int,
+        reviewer: str | None = None,
+        team: str | None = None,
+        by: str | None = None,
+    ) -> dict[str, Any]:
+        """Withdraw a pending review request: a ``review_request_removed`` event."""
+        with self.lock:
+            r = self.resolve(repo)
+            pr = self.pull(r, number)
+            who, squad = self._request_target(r, pr, reviewer, team)
+            if who is not None:
+                if who not in pr.requested_reviewers:
+                    raise SimulatorError(f"{who.login} is not a requested reviewer of #{number}")
+                pr.requested_reviewers.remove(who)
+            else:
+                assert squad is not None
+                if squad not in pr.requested_teams:
+                    raise SimulatorError(f"team {squad.slug} is not a requested reviewer of #{number}")
+                pr.requested_teams.remove(squad)
+            now = utcnow()
+            actor = self._actor(by)
+            ev = self._event(
+                pr,
+                "review_request_removed",
+                actor,
+                now,
+                requested_reviewer=who,
+                requested_team=squad,
+                review_requester=actor,
+            )
+            pr.updated_at = now
+            return self._changed(r, pr, "remove_review_request", ev)
+
+    def add_label(self, repo: str, number: int, label: str, by: str | None = None) -> dict[str, Any]:
+        """Add a label (created in the repository if missing, as the REST API does): ``labeled``."""
+        with self.lock:
+            r = self.resolve(repo)
+            pr = self.pull(r, number)
+            lab = r.labels.get(label)
+            if lab is None:
+                lid = self.next_id("label")
+                lab = Label(lid, node_id("LA", r.id, lid), label, "ededed", None)
+                r.labels[label] = lab
+            if lab in pr.labels:
+                return self._changed(r, pr, "add_label", None)
+            now = utcnow()
+            pr.labels.append(lab)
+            ev = self._event(pr, "labeled", self._actor(by), now, label=lab)
+            pr.updated_at = now
+            return self._changed(r, pr, "add_label", ev)
+
+    def remove_label(self, repo: str, number: int, label: str, by: str | None = None) -> dict[str, Any]:
+        """Remove a label the PR carries (404 otherwise, like GitHub): ``unlabeled``."""
+        with self.lock:
+            r = self.resolve(repo)
+            pr = self.pull(r, number)
+            lab = next((x for x in pr.labels if x.name == label), None)
+            if lab is None:
+                raise NotFound("Label does not exist")
+            now = utcnow()
+            pr.labels.remove(lab)
+            ev = self._event(pr, "unlabeled", self._actor(by), now, label=lab)
+            pr.updated_at = now
+            return self._changed(r, pr, "remove_label", ev)
+
+    def assign(self, repo: str, number: int, assignee: str, by: str | None = None) -> dict[str, Any]:
+        """Add an assignee (GitHub allows up to 10): ``assigned``."""
+        with self.lock:
+            r = self.resolve(repo)
+            pr = self.pull(r, number)
+            who = self.account(assignee)
+            if who in pr.assignees:
+                return self._changed(r, pr, "assign", None)
+            if len(pr.assignees) >= 10:
+                raise SimulatorError("An issue or pull request can have at most 10 assignees")
+            now = utcnow()
+            pr.assignees.append(who)
+            ev = self._event(pr, "assigned", self._actor(by), now, assignee=who)
+            pr.updated_at = now
+            return self._changed(r, pr, "assign", ev)
+
+    def mark_ready_for_review(self, repo: str, number: int, by: str | None = None) -> dict[str, Any]:
+        """A draft becomes ready for review: ``ready_for_review`` (422 unless an open draft)."""
+        with self.lock:
+            r = self.resolve(repo)
+            pr = self.pull(r, number)
+            if pr.state != "open" or not pr.draft:
+                raise SimulatorError(f"pull request #{number} is not an open draft")
+            now = utcnow()
+            pr.draft = False
+            ev = self._event(pr, "ready_for_review", self._actor(by), now)
+            pr.updated_at = now
+            return self._changed(r, pr, "mark_ready_for_review", ev)
+
+    def convert_to_draft(self, repo: str, number: int, by: str | None = None) -> dict[str, Any]:
+        """An open pull request goes back to draft: ``convert_to_draft`` (422 otherwise)."""
+        with self.lock:
+            r = self.resolve(repo)
+            pr = self.pull(r, number)
+            if pr.state != "open" or pr.draft:
+                raise SimulatorError(f"pull request #{number} is not an open, non-draft pull request")
+            now = utcnow()
+            pr.draft = True
+            ev = self._event(pr, "convert_to_draft", self._actor(by), now)
+            pr.updated_at = now
+            return self._changed(r, pr, "convert_to_draft", ev)
+
+    def push_commits(
+        self,
+        repo: str,
+        number: int,
+        commits: int = 1,
+        additions: int = 10,
+        deletions: int = 0,
+        changed_files: int = 1,
+        force: bool = False,
+        by: str | None = None,
+    ) -> dict[str, Any]:
+        """Push to the head branch: new head sha, size and commit count grow by the given amounts.
+
+        ``force=True`` rewrites the branch instead (``commits`` becomes the new total, sizes are
+        replaced) and records a ``head_ref_force_pushed`` event, as GitHub does.
+        """
+        with self.lock:
+            r = self.resolve(repo)
+            pr = self.pull(r, number)
+            if pr.state != "open":
+                raise SimulatorError(f"pull request #{number} is closed")
+            now = utcnow()
+            if force:
+                pr.commits, pr.additions, pr.deletions = max(1, commits), additions, deletions
+                pr.changed_files = changed_files
+                self._event(pr, "head_ref_force_pushed", self._actor(by), now)
+            else:
+                pr.commits += commits
+                pr.additions += additions
+                pr.deletions += deletions
+                pr.changed_files += changed_files
+            pr.head_sha = sha1_hex(r.id, number, "head", now.isoformat(), pr.commits)
+            pr.updated_at = r.pushed_at = now
+            return self._changed(r, pr, "push_commits", None)
+
+    def add_comment(self, repo: str, number: int) -> dict[str, Any]:
+        """Add an issue comment to a pull request (``comments`` + 1, bumps updated_at)."""
+        with self.lock:
+            r = self.resolve(repo)
+            pr = self.pull(r, number)
+            pr.comments += 1
+            pr.updated_at = utcnow()
+            return self._changed(r, pr, "add_comment", None)
 
     def update_issue(
         self,
@@ -765,6 +1147,15 @@ class World:
         "merge_pull",
         "add_review",
         "dismiss_review",
+        "request_review",
+        "remove_review_request",
+        "add_label",
+        "remove_label",
+        "assign",
+        "mark_ready_for_review",
+        "convert_to_draft",
+        "push_commits",
+        "add_comment",
         "update_issue",
         "open_issue",
         "rename_repo",

@@ -11,13 +11,27 @@ change to the repository (e.g. ``open_issues_count``) does not invalidate every 
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from github_api_simulator._util import API_PLACEHOLDER, HTML_ORIGIN, iso
-from github_api_simulator.model import Account, Fork, Issue, Label, PullRequest, Repo, Review, World
+from github_api_simulator._util import API_PLACEHOLDER, HTML_ORIGIN, iso, node_id, sha1_hex
+from github_api_simulator.model import (
+    Account,
+    Fork,
+    Issue,
+    Label,
+    PullRequest,
+    Repo,
+    Review,
+    Team,
+    TimelineEvent,
+    World,
+)
 
 API = API_PLACEHOLDER
 DOCS = "https://docs.github.com/rest"
@@ -26,9 +40,65 @@ _REPO_MARK = "\u0000simrepo\u0000"
 _REPO_MARK_JSON = json.dumps(_REPO_MARK)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def dumps(value: Any) -> str:
-    """Compact JSON like GitHub's (no spaces, UTF-8 kept)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON like GitHub's (no spaces, UTF-8 kept).
+
+    Unpaired surrogates (text a client may have stored on GitHub) cannot be encoded as UTF-8, so
+    they are written as ``\\udXXX`` escapes, which is valid JSON and decodes back to the same text.
+    """
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
+
+
+# ---- global node ids: legacy vs next format ------------------------------------------------
+
+_ACCOUNT_PREFIX = {"User": "U", "Bot": "BOT", "Organization": "O"}
+_LEGACY_ID = re.compile(r'"(node_id|id)":"(MD[A-Za-z0-9+/]+={0,2})"')
+_LEGACY_BODY = re.compile(r"0(\d+):")
+
+
+def account_next_id(acc: Account) -> str:
+    """An account's next-format id, e.g. ``U_kgDOADP9xw`` = prefix + msgpack([0, id])."""
+    return node_id(_ACCOUNT_PREFIX.get(acc.type, "U"), acc.id)
+
+
+def next_format_ids(text: str, world: World) -> str:
+    """Rewrite legacy ids (accounts, teams) in a rendered payload to the next format.
+
+    Serves ``X-Github-Next-Global-ID: 1``: legacy ids are base64 of ``"0<len>:<Type><id>"``
+    (all start ``MD``); the next id of an account needs only its id, a team's also its org's id.
+    """
+    if '":"MD' not in text:
+        return text
+    teams = {t.id: t for t in world.teams.values()}
+
+    def swap(m: re.Match[str]) -> str:
+        try:
+            raw = base64.b64decode(m.group(2)).decode()
+        except (ValueError, UnicodeDecodeError):
+            return m.group(0)
+        head = _LEGACY_BODY.match(raw)
+        if head is None:
+            return m.group(0)
+        size = int(head.group(1))
+        kind = raw[head.end() : head.end() + size]
+        ident = raw[head.end() + size :]
+        if not ident.isdigit():
+            return m.group(0)
+        if kind in _ACCOUNT_PREFIX:
+            new = node_id(_ACCOUNT_PREFIX[kind], int(ident))
+        elif kind == "Team" and int(ident) in teams:
+            new = teams[int(ident)].next_node_id
+        else:
+            return m.group(0)
+        return f'"{m.group(1)}":"{new}"'
+
+    return _LEGACY_ID.sub(swap, text)
 
 
 def user(acc: Account | None) -> dict[str, Any] | None:
@@ -76,6 +146,28 @@ def label(repo: Repo, lab: Label) -> dict[str, Any]:
         "color": lab.color,
         "default": lab.default,
         "description": lab.description,
+    }
+
+
+def team(t: Team, nxt: bool = False) -> dict[str, Any]:
+    """A team object (``requested_teams`` items, ``requested_team``), current schema keys."""
+    base = f"{API}/organizations/{t.org.id}/team/{t.id}"
+    return {
+        "name": t.name,
+        "id": t.id,
+        "node_id": t.next_node_id if nxt else t.legacy_node_id,
+        "slug": t.slug,
+        "description": t.description,
+        "privacy": t.privacy,
+        "notification_setting": "notifications_enabled",
+        "url": base,
+        "html_url": f"{HTML_ORIGIN}/orgs/{t.org.login}/teams/{t.slug}",
+        "members_url": f"{base}/members{{/member}}",
+        "repositories_url": f"{base}/repos",
+        "type": "organization",
+        "organization_id": t.org.id,
+        "permission": "pull",
+        "parent": None,
     }
 
 
@@ -343,9 +435,9 @@ class Renderer:
             "merged_at": iso(pr.merged_at),
             "merge_commit_sha": pr.merge_commit_sha,
             "assignee": user(pr.assignee),
-            "assignees": [user(pr.assignee)] if pr.assignee else [],
+            "assignees": [user(a) for a in pr.assignees],
             "requested_reviewers": [user(a) for a in pr.requested_reviewers],
-            "requested_teams": [],
+            "requested_teams": [team(t) for t in pr.requested_teams],
             "labels": [label(repo, lab) for lab in pr.labels],
             "milestone": None,
             "draft": pr.draft,
@@ -419,7 +511,9 @@ class Renderer:
             "state": item.state,
             "locked": item.locked,
             "assignee": user(item.assignee),
-            "assignees": [user(item.assignee)] if item.assignee else [],
+            "assignees": [user(a) for a in item.assignees]
+            if isinstance(item, PullRequest)
+            else ([user(item.assignee)] if item.assignee else []),
             "milestone": None,
             "comments": item.comments,
             "created_at": iso(item.created_at),
@@ -519,3 +613,179 @@ RATE_RESOURCES: dict[str, int] = {
     "code_search": 10,
     "audit_log": 1750,
 }
+
+
+# ---- issue timeline (GET /repos/{o}/{r}/issues/{n}/timeline) ------------------------------
+# Shapes and key orders follow timeline_pr_review_requests.json (2022), timeline_pr_recorded_2025.json
+# and timeline_pr_team_review_request.json: issue events carry id/node_id/url/actor/event/commit_id/
+# commit_url/created_at + kind keys + performed_via_github_app; ``committed`` items have no id
+# (keyed by sha); ``reviewed`` items have user/submitted_at/state (lower case); ``commented`` items
+# are issue comments plus ``event``/``actor``; ``cross-referenced`` items have no id.
+
+_STATE_REASON_KINDS = ("closed", "reopened")
+
+
+def timeline_event(repo: Repo, pr: PullRequest, ev: TimelineEvent, nxt: bool) -> dict[str, Any]:
+    """One stored issue event as the timeline endpoint renders it."""
+    if ev.event == "cross-referenced":
+        return {
+            "actor": user(ev.actor),
+            "created_at": iso(ev.created_at),
+            "updated_at": iso(ev.created_at),
+            "source": {"type": "issue", "issue": "\u0000source\u0000"},
+            "event": ev.event,
+        }
+    base = f"{API}/repos/{repo.full_name}"
+    commit_id = pr.merge_commit_sha if ev.event == "merged" else None
+    body: dict[str, Any] = {
+        "id": ev.id,
+        "node_id": ev.next_node_id(repo, pr) if nxt else ev.legacy_node_id(),
+        "url": f"{base}/issues/events/{ev.id}",
+        "actor": user(ev.actor),
+        "event": ev.event,
+        "commit_id": commit_id,
+        "commit_url": f"{base}/commits/{commit_id}" if commit_id else None,
+        "created_at": iso(ev.created_at),
+    }
+    if ev.event in ("review_requested", "review_request_removed"):
+        body["review_requester"] = user(ev.review_requester or ev.actor)
+        if ev.requested_team is not None:
+            body["requested_team"] = team(ev.requested_team, nxt)
+        else:
+            body["requested_reviewer"] = user(ev.requested_reviewer)
+    elif ev.event in ("labeled", "unlabeled") and ev.label is not None:
+        body["label"] = {"name": ev.label.name, "color": ev.label.color}
+    elif ev.event == "assigned":
+        body["assignee"] = user(ev.assignee)
+    elif ev.event in _STATE_REASON_KINDS:
+        body["state_reason"] = None
+    body["performed_via_github_app"] = None
+    return body
+
+
+def _spread(start: datetime, end: datetime, i: int, n: int) -> datetime:
+    """The i-th of n instants strictly inside (start, end), whole seconds."""
+    span = max(0.0, (end - start).total_seconds())
+    return start + timedelta(seconds=int(span * (i + 1) / (n + 1)))
+
+
+def comment_ids(pr: PullRequest) -> list[int]:
+    """Issue-comment ids of a pull request (derived from its ``comments`` count; unique per world)."""
+    return [pr.issue_id * 100 + i for i in range(pr.comments)]
+
+
+def timeline_entries(repo: Repo, pr: PullRequest) -> list[tuple[datetime, int, str, Any]]:
+    """Every timeline item of a pull request as (time, order, kind, object), in timeline order."""
+    out: list[tuple[datetime, int, str, Any]] = []
+    n = max(1, pr.commits)
+    for i in range(n):
+        out.append((pr.created_at, i, "committed", i))
+    for i, cid in enumerate(comment_ids(pr)):
+        out.append((_spread(pr.created_at, pr.updated_at, i, pr.comments), cid, "commented", cid))
+    for rv in pr.reviews:
+        if rv.submitted_at is not None:
+            out.append((rv.submitted_at, rv.id, "reviewed", rv))
+    for ev in pr.timeline:
+        out.append((ev.created_at, ev.id, "event", ev))
+    out.sort(key=lambda t: (t[0], t[1]))
+    return out
+
+
+def _committed(repo: Repo, pr: PullRequest, i: int) -> dict[str, Any]:
+    n = max(1, pr.commits)
+    sha = pr.head_sha if i == n - 1 else sha1_hex(repo.id, pr.number, "commit", i)
+    parent = pr.base_sha if i == 0 else sha1_hex(repo.id, pr.number, "commit", i - 1)
+    who = pr.author.login if pr.author is not None else "ghost"
+    person = {"name": who, "email": f"{who}@users.noreply.github.com", "date": iso(pr.created_at)}
+    git = f"{API}/repos/{repo.full_name}/git"
+    return {
+        "sha": sha,
+        "node_id": node_id("C", repo.id, int(sha[:12], 16)),
+        "url": f"{git}/commits/{sha}",
+        "html_url": f"{repo.html_url}/commit/{sha}",
+        "author": person,
+        "committer": dict(person),
+        "tree": {"sha": sha1_hex(sha, "tree"), "url": f"{git}/trees/{sha1_hex(sha, 'tree')}"},
+        "message": f"Commit {i + 1} of #{pr.number}",
+        "parents": [
+            {"sha": parent, "url": f"{git}/commits/{parent}", "html_url": f"{repo.html_url}/commit/{parent}"}
+        ],
+        "verification": {
+            "verified": False,
+            "reason": "unsigned",
+            "signature": None,
+            "payload": None,
+            "verified_at": None,
+        },
+        "event": "committed",
+    }
+
+
+def _commented(repo: Repo, pr: PullRequest, cid: int, at: datetime) -> dict[str, Any]:
+    base = f"{API}/repos/{repo.full_name}"
+    return {
+        "url": f"{base}/issues/comments/{cid}",
+        "html_url": f"{repo.html_url}/pull/{pr.number}#issuecomment-{cid}",
+        "issue_url": f"{base}/issues/{pr.number}",
+        "id": cid,
+        "node_id": node_id("IC", repo.id, cid),
+        "user": user(pr.author),
+        "created_at": iso(at),
+        "updated_at": iso(at),
+        "author_association": pr.author_association,
+        "body": "Thanks, updated.",
+        "reactions": {
+            "url": f"{base}/issues/comments/{cid}/reactions",
+            "total_count": 0,
+            "+1": 0,
+            "-1": 0,
+            "laugh": 0,
+            "hooray": 0,
+            "confused": 0,
+            "heart": 0,
+            "rocket": 0,
+            "eyes": 0,
+        },
+        "performed_via_github_app": None,
+        "event": "commented",
+        "actor": user(pr.author),
+    }
+
+
+def _reviewed(repo: Repo, pr: PullRequest, review: Review) -> dict[str, Any]:
+    html = f"{repo.html_url}/pull/{pr.number}#pullrequestreview-{review.id}"
+    api_pr = f"{API}/repos/{repo.full_name}/pulls/{pr.number}"
+    return {
+        "id": review.id,
+        "node_id": review.node_id,
+        "user": user(review.author),
+        "body": review.body,
+        "commit_id": review.commit_id,
+        "submitted_at": iso(review.submitted_at),
+        "state": review.state.lower(),
+        "html_url": html,
+        "pull_request_url": api_pr,
+        "author_association": review.author_association,
+        "_links": {"html": {"href": html}, "pull_request": {"href": api_pr}},
+        "event": "reviewed",
+    }
+
+
+def timeline_item(
+    renderer: Renderer, repo: Repo, pr: PullRequest, entry: tuple[datetime, int, str, Any], nxt: bool
+) -> str:
+    """Render one entry of :func:`timeline_entries` as JSON."""
+    at, _, kind, obj = entry
+    if kind == "committed":
+        return dumps(_committed(repo, pr, obj))
+    if kind == "commented":
+        return dumps(_commented(repo, pr, obj, at))
+    if kind == "reviewed":
+        return dumps(_reviewed(repo, pr, obj))
+    text = dumps(timeline_event(repo, pr, obj, nxt))
+    if obj.event == "cross-referenced":
+        source = repo.issues.get(obj.source_number or 0) or repo.pulls.get(obj.source_number or 0)
+        text = text.replace(
+            json.dumps("\u0000source\u0000"), renderer.issue(repo, source) if source else "null"
+        )
+    return text

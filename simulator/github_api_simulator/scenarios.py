@@ -356,7 +356,7 @@ class _Builder:
         )
         pr.closed_by = pr.merged_by if state == "merged" else (rng.choice(members) if close_ts else None)
         if rng.random() < 0.3:
-            pr.assignee = author if author is not None and author.type == "User" else rng.choice(members)
+            pr.assignees = [author if author is not None and author.type == "User" else rng.choice(members)]
 
         def other() -> Account:
             while True:

@@ -281,29 +281,8 @@ EXPECTED = [
 ]
 
 
-def _issue13_shim(warehouse: Warehouse) -> None:
-    """TEMPORARY until migration 0002 (branch richdata) is merged: the contract's issue-13 columns."""
-    if _execute(
-        warehouse,
-        "SELECT 1 FROM information_schema.columns WHERE table_schema = 'github' "
-        "AND table_name = 'pull_requests' AND column_name = 'additions'",
-    ):
-        return
-    for column, sql_type in [("additions", "INTEGER"), ("deletions", "INTEGER"),
-                             ("ready_for_review_at", "TIMESTAMPTZ")]:  # fmt: skip
-        _execute(warehouse, f"ALTER TABLE github.pull_requests ADD COLUMN {column} {sql_type}")
-    _execute(
-        warehouse,
-        "CREATE TABLE github.pull_request_timeline (repo TEXT NOT NULL, repo_id BIGINT NOT NULL, "
-        "pr_number INTEGER NOT NULL, node_id TEXT NOT NULL, event TEXT NOT NULL, actor_login TEXT, "
-        "requested_reviewer TEXT, requested_team TEXT, created_at TIMESTAMPTZ NOT NULL, "
-        "synced_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (repo, node_id))",
-    )
-
-
 @pytest.fixture
 def dataset(warehouse: Warehouse) -> Warehouse:
-    _issue13_shim(warehouse)
     build_dataset(warehouse)
     return warehouse
 

@@ -14,8 +14,6 @@ The SQL lives in :mod:`prsync_dagster.metrics.sql`; these assets only time-stamp
 report what it wrote.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime

@@ -23,6 +23,7 @@ from rich.table import Table
 
 from prsync_dagster.errors import PrsyncError
 from prsync_dagster.partitions import REPOSITORIES
+from prsync_dagster.report import report_command
 from prsync_dagster.repos import normalize_repo
 from prsync_dagster.secrets import redact
 
@@ -401,6 +402,9 @@ def demo(
     from prsync_dagster.demo import run_demo
 
     run_demo(directory, latency_ms=latency_ms, console=out, progress=err)
+
+
+app.command("report")(guarded(report_command))  # prsync report (issue 10; prsync_dagster/report.py)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -7,15 +7,17 @@ about 4.5 MB), so it renders without network access, e.g. from a file attachment
 air-gapped machine. Every text from GitHub (titles, logins, repository names) is HTML-escaped
 before it is written into the page; plotly escapes what it draws itself.
 
-The window is the last ``weeks`` ISO weeks *that end at the most recent week with data*, not at
-today's date: a warehouse that stopped syncing (or the demo's historical simulator world) still
-shows its last trends, and the page says which weeks it covers.
+The window is the ``weeks`` most recent ISO weeks *that have data* (a PR opened or merged in
+some repository), not the weeks before today: a warehouse that stopped syncing, or the demo's
+simulator world (history up to mid-2025 plus the demo's own changes today), still shows its last
+trends instead of empty charts. Weeks are categories on the x axis, so a quiet week is left out
+rather than drawn as a gap; the page says which weeks it covers.
 """
 
 from __future__ import annotations
 
 import html
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -49,11 +51,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 """
 
 
-def _week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def _figure_html(weekly: list[dict[str, Any]]) -> str:
+def _figure_html(weekly: list[dict[str, Any]], shown: list[date]) -> str:
     """The trend charts as an HTML fragment with plotly.js embedded (no network at view time)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -87,7 +85,7 @@ def _figure_html(weekly: list[dict[str, Any]]) -> str:
             )
     for chart, (_, _, unit) in enumerate(CHARTS, start=1):
         figure.update_yaxes(title_text=unit, rangemode="tozero", row=chart, col=1)
-    figure.update_xaxes(type="date", tickformat="%Y-%m-%d")
+    figure.update_xaxes(type="category", categoryorder="array", categoryarray=[w.isoformat() for w in shown])
     figure.update_layout(
         height=260 * len(CHARTS),
         template="plotly_white",
@@ -155,16 +153,17 @@ def build_report(warehouse: Warehouse, *, weeks: int = 12, now: datetime | None 
         raise ValueError(f"weeks must be at least 1, got {weeks}")
     now = now or datetime.now(UTC)
     every_week = weekly_metrics(warehouse)
-    latest = max((row["week"] for row in every_week), default=None)
-    weekly: list[dict[str, Any]] = []
+    shown = sorted({row["week"] for row in every_week})[-weeks:]
+    weekly = [row for row in every_week if row["week"] in set(shown)]
     covered = "no weekly metrics yet: sync a repository, then materialize github/review_metrics_weekly"
-    if latest is not None:
-        first = _week_start(latest) - timedelta(weeks=weeks - 1)
-        weekly = [row for row in every_week if row["week"] >= first]
-        covered = f"{weeks} ISO weeks from {first.isoformat()} to the week of {latest.isoformat()}"
+    if shown:
+        covered = (
+            f"the {len(shown)} most recent ISO weeks with activity, "
+            f"weeks of {shown[0].isoformat()} to {shown[-1].isoformat()}"
+        )
     repos = sorted({row["repo"] for row in weekly})
     waiting = waiting_for_review(warehouse, WAITING_LIMIT)
-    charts = _figure_html(weekly) if weekly else '<p class="empty">No weekly metrics to chart.</p>'
+    charts = _figure_html(weekly, shown) if weekly else '<p class="empty">No weekly metrics to chart.</p>'
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -214,6 +213,18 @@ def refresh_weekly_through_dagster() -> None:
         )
     if not result.success:
         raise CliError(f"refreshing the weekly review metrics failed: {_run_error(result) or 'see the run'}")
+
+
+def refreshed_report(out: Path, *, weeks: int = 12) -> Path:
+    """Refresh the weekly asset through Dagster, then write the page from ``$PRSYNC_WAREHOUSE_URL``."""
+    import os
+
+    from prsync_dagster.warehouse import open_warehouse
+
+    refresh_weekly_through_dagster()
+    with open_warehouse(os.environ.get("PRSYNC_WAREHOUSE_URL") or None) as warehouse:
+        warehouse.migrate()
+        return write_report(warehouse, out, weeks=weeks)
 
 
 def report_command(

@@ -52,10 +52,13 @@ def test_report_page_is_self_contained_and_escapes_github_text(warehouse: Wareho
     assert external_references(page) == []
     assert "Plotly.newPlot" in page  # the charts, drawn by the embedded plotly.js
     assert len(page) > 1_000_000  # plotly.js itself is inside
-    # both repositories are charted; the window ends at the latest week with data (2024-03-11)
+    # both repositories are charted; the data has two weeks, both within the 4 asked for
     for repo in (REPO, OTHER):  # plotly's JSON spells "/" and "<" as \u escapes (no "</script>" inside)
         assert '"name":"' + repo.replace("/", "\\u002f") + '"' in page
-    assert "4 ISO weeks from 2024-02-19 to the week of 2024-03-11" in page
+    assert "the 2 most recent ISO weeks with activity, weeks of 2024-03-04 to 2024-03-11" in page
+    one = build_report(warehouse, weeks=1, now=NOW)
+    assert "the 1 most recent ISO weeks with activity, weeks of 2024-03-11 to 2024-03-11" in one
+    assert OTHER.replace("/", "\\u002f") not in one  # OTHER had nothing in the week of 2024-03-11
     # waiting for a first review: #3 (since +3 h) and #8 (since +20 h), longest first
     table = page[page.index("waiting longest") :]
     assert table.index(">#3<") < table.index(">#8<")
@@ -84,7 +87,7 @@ def test_prsync_report_writes_the_page(tmp_path: Path, duckdb_url: str, monkeypa
     assert result.exit_code == 0, result.output
     assert f"report written to {out}" in result.output
     page = out.read_text(encoding="utf-8")
-    assert "2 ISO weeks from 2024-03-04" in page and external_references(page) == []
+    assert "weeks of 2024-03-04 to 2024-03-11" in page and external_references(page) == []
 
     bad = CliRunner().invoke(app, ["report", "--weeks", "0", "--no-refresh"])
     assert bad.exit_code != 0
@@ -118,7 +121,7 @@ def test_prsync_report_refreshes_the_weekly_asset_through_dagster(tmp_path: Path
     )
     assert result.returncode == 0, result.stderr[-2000:]
     page = out.read_text(encoding="utf-8")
-    assert "12 ISO weeks from 2023-12-25 to the week of 2024-03-11" in page
+    assert "the 2 most recent ISO weeks with activity, weeks of 2024-03-04 to 2024-03-11" in page
     from dagster import AssetKey, DagsterInstance
 
     instance = DagsterInstance.from_config(str(tmp_path / "home"))

@@ -370,7 +370,11 @@ def status() -> None:
                 f"{report.get('strategy')}/{report.get('fetched_with')}: "
                 f"{report.get('requests', 0)} req, {report.get('points', 0)} pts"
             )
+            if report.get("refetch_reason"):
+                cost += ", full refetch after the schema upgrade"
         label: str = state.status if state else "never synced"
+        if state and state.needs_full_refetch:
+            label += " (next sync refetches in full: schema upgrade)"
         if key not in registered:
             label += " (unregistered)"
         table.add_row(

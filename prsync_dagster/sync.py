@@ -89,6 +89,10 @@ class SyncReport:
     started_at: datetime
     seconds: float
     warnings: tuple[str, ...] = ()
+    #: Timeline events (review requests, draft changes) stored for the changed PRs.
+    timeline_events: int = 0
+    #: Why a repository with a cursor was refetched in full without being asked (else None).
+    refetch_reason: str | None = None
 
     @property
     def points(self) -> int:
@@ -109,10 +113,18 @@ ClientFactory = Callable[[str], GitHubClient]
 """Builds the GitHub client of one sync, given the repository owner (GitHub Apps need it)."""
 
 
+#: ``SyncReport.refetch_reason`` when migration 0002 flagged the repository (issue 13).
+UPGRADE_REFETCH_REASON = (
+    "schema upgrade (migration 0002, review-metrics columns): rows stored before it are refetched "
+    "in full once so they gain the new fields"
+)
+
+
 @dataclass
 class _Progress:
     pull_requests: int = 0
     reviews: int = 0
+    timeline_events: int = 0
     batches: int = 0
     newest: datetime | None = None
     warnings: list[str] = field(default_factory=list)
@@ -168,7 +180,11 @@ def _sync(
     say: Callable[[str], None],
 ) -> SyncReport:
     cursor_before = state.cursor if state else None
-    incremental = cursor_before is not None and not options.full_refresh
+    upgrade_refetch = cursor_before is not None and state is not None and state.needs_full_refetch
+    incremental = cursor_before is not None and not options.full_refresh and not upgrade_refetch
+    refetch_reason = UPGRADE_REFETCH_REASON if upgrade_refetch and not options.full_refresh else None
+    if refetch_reason:
+        say(f"{key}: {refetch_reason}")
     since: datetime | None = None
     if cursor_before is not None and incremental:
         since = cursor_before - options.overlap
@@ -191,7 +207,7 @@ def _sync(
         say(f"{key}: unchanged since the last sync (304, no rate-limit points)")
         return _finish(
             key, target, client, warehouse, options, started_at, clock, _Progress(), cursor_before,
-            probed, changed=False,
+            probed, changed=False, full_refetch=False,
         )  # fmt: skip
 
     stream = _stream(options.strategy, client, target, probed)
@@ -211,6 +227,7 @@ def _sync(
     return _finish(
         key, target, client, warehouse, options, started_at, clock, progress, cursor_before, probed,
         changed=True, batch=list(batch.values()), fetched_with=stream.strategy,
+        full_refetch=since is None, refetch_reason=refetch_reason,
     )  # fmt: skip
 
 
@@ -253,6 +270,7 @@ def _write(
     warehouse.write_batch(key, batch, datetime.now(UTC), commit)
     progress.pull_requests += len(batch)
     progress.reviews += sum(len(item.reviews) for item in batch)
+    progress.timeline_events += sum(len(item.timeline) for item in batch)
     progress.batches += 1 if batch or commit else 0
 
 
@@ -271,6 +289,8 @@ def _finish(
     changed: bool,
     batch: list[PullRequestWithReviews] | None = None,
     fetched_with: str | None = None,
+    full_refetch: bool,
+    refetch_reason: str | None = None,
 ) -> SyncReport:
     cursor_after = cursor_before
     if progress.newest is not None and (cursor_after is None or progress.newest > cursor_after):
@@ -304,6 +324,8 @@ def _finish(
         started_at=started_at,
         seconds=round(time.monotonic() - clock, 3),
         warnings=tuple(progress.warnings),
+        timeline_events=progress.timeline_events + sum(len(item.timeline) for item in batch or ()),
+        refetch_reason=refetch_reason,
     )
     commit = SyncCommit(
         repo=key,
@@ -315,6 +337,7 @@ def _finish(
         success_at=datetime.now(UTC),
         strategy=report.strategy,
         report=report.as_dict(),
+        full_refetch=full_refetch,
     )
     _write(warehouse, key, batch or [], progress, commit=commit)
     return report

@@ -277,6 +277,12 @@ _installation_cache: dict[tuple[str, str, str], int] = {}
 _installation_lock = threading.Lock()
 
 
+#: Asks GitHub for global node ids in the next format on REST and GraphQL alike, so both APIs
+#: name an object (a timeline event) the same way; without it GitHub picks the format by the
+#: object's age (docs.github.com, "Migrating GraphQL global node IDs").
+NEXT_GLOBAL_ID = {"X-Github-Next-Global-ID": "1"}
+
+
 @dataclass(frozen=True)
 class Response:
     status: int
@@ -335,7 +341,7 @@ class GitHubClient:
 
     def get(self, path: str, params: dict[str, Any] | None = None, etag: str | None = None) -> Response:
         """GET a REST resource; with ``etag`` the request is conditional and a 304 costs nothing."""
-        headers = {"If-None-Match": etag} if etag else {}
+        headers = {**NEXT_GLOBAL_ID, **({"If-None-Match": etag} if etag else {})}
         with translate_errors(path):
             status, resp_headers, body = self._rest.requestJson("GET", path, params, headers)
         self.stats.record_response(status, resp_headers)
@@ -363,7 +369,10 @@ class GitHubClient:
     def _graphql_once(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         with translate_errors("graphql"):
             status, resp_headers, body = self._graphql.requestJson(
-                "POST", self._graphql.graphql_url, input={"query": query, "variables": variables}
+                "POST",
+                self._graphql.graphql_url,
+                input={"query": query, "variables": variables},
+                headers=dict(NEXT_GLOBAL_ID),
             )
         self.stats.record_response(status, resp_headers)
         if status in (404, 410, 501):

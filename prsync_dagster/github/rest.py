@@ -1,4 +1,18 @@
-"""REST delta: the pulls list sorted by ``updated`` (newest first) with an early stop, plus reviews.
+"""REST delta: the pulls list sorted by ``updated`` (newest first) with an early stop, plus, per
+changed PR, its full object, reviews and timeline.
+
+Cost per changed PR (issue 13; each request is one core rate-limit point, a 304 none): the list
+gives most columns at one request per 100 PRs, then
+
+- ``GET /repos/{o}/{r}/pulls/{n}``: size (additions, deletions, changed_files), ``commits``,
+  ``comments`` and ``merged_by``, which the list omits (GitHub's pull-request-simple schema);
+- ``GET /repos/{o}/{r}/pulls/{n}/reviews?per_page=100``: the reviews (one more per 100 reviews);
+- ``GET /repos/{o}/{r}/issues/{n}/timeline?per_page=100``: review requests and draft changes (one
+  more per 100 timeline items of *any* kind: the endpoint cannot filter by kind);
+
+so about **3 points per changed PR** plus 1 per 100 changed PRs, against about 5 points per 100
+PRs for GraphQL (``graphql.py``). Every request asks with ``X-Github-Next-Global-ID: 1`` (the
+client adds it) so timeline ``node_id``s are the ids GraphQL returns.
 
 Also the conditional no-change probe every strategy starts with: GitHub answers 304, free of
 rate-limit points, when the first page of the updated-sorted pulls list has not changed.
@@ -14,7 +28,12 @@ from typing import Any
 from prsync_dagster.errors import MalformedPayloadError
 from prsync_dagster.github.client import GitHubClient, Response
 from prsync_dagster.github.delta import PullRequestStream, RepoTarget
-from prsync_dagster.github.records import PullRequestRecord, PullRequestWithReviews, ReviewRecord
+from prsync_dagster.github.records import (
+    PullRequestRecord,
+    PullRequestWithReviews,
+    ReviewRecord,
+    TimelineRecord,
+)
 
 LIST_PARAMS: dict[str, Any] = {"state": "all", "sort": "updated", "direction": "desc"}
 
@@ -79,7 +98,7 @@ def pulls_path(target: RepoTarget) -> str:
 
 
 class RestPullRequestStream(PullRequestStream):
-    """One request per 100 changed PRs, plus one per changed PR for its reviews."""
+    """One request per 100 changed PRs, plus three per changed PR (full PR, reviews, timeline)."""
 
     strategy = "rest"
 
@@ -98,11 +117,33 @@ class RestPullRequestStream(PullRequestStream):
                 record = PullRequestRecord.from_rest(item, repo=self.target.key, repo_id=self._repo_id(item))
                 if since is not None and record.updated_at < since:
                     return  # the list is sorted by updated_at: everything below is older
-                yield PullRequestWithReviews(pull_request=record, reviews=tuple(self._reviews(record)))
+                yield self._complete(record, item)
             next_url = next_link(page.headers)
             if next_url is None:
                 return
             page = self.client.get(next_url)
+
+    def _complete(self, listed: PullRequestRecord, item: dict[str, Any]) -> PullRequestWithReviews:
+        """The listed PR completed by its full object, with its reviews and timeline events."""
+        full = self.client.get(f"/repos/{self.target.full_name}/pulls/{listed.number}").data
+        if not isinstance(full, dict):
+            raise MalformedPayloadError(
+                self.target.key, listed.number, "pull request", "expected a JSON object"
+            )
+        record = PullRequestRecord.from_rest(item, repo=listed.repo, repo_id=listed.repo_id, full=full)
+        return PullRequestWithReviews.build(record, self._reviews(record), self._timeline(record))
+
+    def _timeline(self, pr: PullRequestRecord) -> Iterator[TimelineRecord]:
+        """The PR's review-request and draft events (``GET /issues/{n}/timeline``, other kinds skipped)."""
+        url: str | None = f"/repos/{self.target.full_name}/issues/{pr.number}/timeline"
+        params: dict[str, Any] | None = {"per_page": 100}
+        while url is not None:
+            page = self.client.get(url, params)
+            for item in _as_list(page.data, self.target.key, f"timeline of #{pr.number}"):
+                event = TimelineRecord.from_rest(item, repo=pr.repo, repo_id=pr.repo_id, pr_number=pr.number)
+                if event is not None:
+                    yield event
+            url, params = next_link(page.headers), None
 
     def _reviews(self, pr: PullRequestRecord) -> Iterator[ReviewRecord]:
         url: str | None = f"/repos/{self.target.full_name}/pulls/{pr.number}/reviews"

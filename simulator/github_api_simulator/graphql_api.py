@@ -45,9 +45,28 @@ from graphql import (
 )
 from graphql.error import GraphQLSyntaxError
 
-from github_api_simulator._util import HTML_ORIGIN, decode_cursor, encode_cursor, iso, node_id, sha1_hex
+from github_api_simulator._util import (
+    HTML_ORIGIN,
+    decode_cursor,
+    encode_cursor,
+    iso,
+    node_id,
+    parse_iso,
+    sha1_hex,
+)
 from github_api_simulator.graphql_schema import SDL
-from github_api_simulator.model import Account, PullRequest, Repo, Review, World
+from github_api_simulator.model import (
+    EVENT_TYPES,
+    Account,
+    Label,
+    PullRequest,
+    Repo,
+    Review,
+    Team,
+    TimelineEvent,
+    World,
+)
+from github_api_simulator.payloads import comment_ids, timeline_entries
 
 MAX_NODES = 500_000
 MAX_PAGE = 100
@@ -191,6 +210,7 @@ def paginate(
     last: int | None,
     after: str | None,
     before: str | None,
+    skip: int | None = None,
 ) -> dict[str, Any]:
     """A Relay connection over ``items`` (already ordered), with keyset cursors."""
     if first is None and last is None and _selects_items(info):
@@ -230,6 +250,9 @@ def paginate(
                 "INVALID_CURSOR_ARGUMENTS", f"`{cursor}` does not appear to be a valid cursor."
             ) from exc
     window = list(range(start, max(start, end)))
+    filtered = len(window)
+    if skip:
+        window = window[skip:]
     if first is not None:
         window = window[:first]
     if last is not None:
@@ -238,6 +261,8 @@ def paginate(
     cursors = [encode_cursor(keys[i]) for i in window]
     return {
         "totalCount": len(items),
+        "filteredCount": filtered,
+        "pageCount": len(page),
         "pageInfo": {
             "hasNextPage": bool(window) and window[-1] < len(items) - 1,
             "hasPreviousPage": (window[0] > 0) if window else start > 0,
@@ -298,6 +323,45 @@ def actor(acc: Account | None) -> dict[str, Any] | None:
         "url": f"{HTML_ORIGIN}{path}",
         "avatarUrl": lambda info, size=None: avatar if size is None else f"{avatar}&s={size}",
     }
+
+
+def team_node(team: Team) -> dict[str, Any]:
+    """Team (a ``RequestedReviewer``)."""
+    path = f"/orgs/{team.org.login}/teams/{team.slug}"
+    return {
+        "__typename": "Team",
+        "id": team.next_node_id,
+        "databaseId": team.id,
+        "slug": team.slug,
+        "name": team.name,
+        "combinedSlug": f"{team.org.login}/{team.slug}",
+        "description": team.description,
+        "organization": actor(team.org),
+        "resourcePath": path,
+        "url": f"{HTML_ORIGIN}{path}",
+        "avatarUrl": lambda info, size=400: f"https://avatars.githubusercontent.com/t/{team.id}?s={size}&v=4",
+    }
+
+
+def label_node(repo: Repo, lab: Label) -> dict[str, Any]:
+    path = f"/{repo.full_name}/labels/{lab.name}"
+    return {
+        "__typename": "Label",
+        "id": lab.node_id,
+        "name": lab.name,
+        "color": lab.color,
+        "description": lab.description,
+        "isDefault": lab.default,
+        "createdAt": iso(repo.created_at),
+        "updatedAt": iso(repo.created_at),
+        "resourcePath": path,
+        "url": f"{HTML_ORIGIN}{path}",
+    }
+
+
+def _item_type(typename: str) -> str:
+    """``ReviewRequestedEvent`` -> ``REVIEW_REQUESTED_EVENT`` (PullRequestTimelineItemsItemType)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", typename).upper()
 
 
 class GqlRepo:
@@ -457,39 +521,285 @@ class GqlPull:
         after: str | None = None,
         before: str | None = None,
     ) -> dict[str, Any]:
+        n = max(1, self.pr.commits)
+        return paginate(
+            info,
+            "commits",
+            list(range(n)),
+            lambda i: [i],
+            lambda i: _pull_commit(self, i),
+            False,
+            first,
+            last,
+            after,
+            before,
+        )
+
+    @property
+    def mergeCommit(self) -> dict[str, Any] | None:
+        pr = self.pr
+        if not pr.merged or pr.merge_commit_sha is None:
+            return None
+        return _commit(self.repo_obj, pr.merge_commit_sha, pr.merged_at or pr.updated_at)
+
+    totalCommentsCount = property(lambda self: self.pr.comments + self.pr.review_comments)
+
+    def labels(
+        self,
+        info: Any,
+        first: int | None = None,
+        last: int | None = None,
+        after: str | None = None,
+        before: str | None = None,
+        orderBy: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        labs = sorted(self.pr.labels, key=lambda lab: lab.id)
+        return paginate(
+            info,
+            "labels",
+            labs,
+            lambda lab: [lab.id],
+            lambda lab: label_node(self.repo_obj, lab),
+            False,
+            first,
+            last,
+            after,
+            before,
+        )
+
+    def assignees(
+        self,
+        info: Any,
+        first: int | None = None,
+        last: int | None = None,
+        after: str | None = None,
+        before: str | None = None,
+    ) -> dict[str, Any]:
+        people = list(self.pr.assignees)
+        return paginate(
+            info,
+            "assignees",
+            list(range(len(people))),
+            lambda i: [i],
+            lambda i: actor(people[i]),
+            False,
+            first,
+            last,
+            after,
+            before,
+        )
+
+    def reviewRequests(
+        self,
+        info: Any,
+        first: int | None = None,
+        last: int | None = None,
+        after: str | None = None,
+        before: str | None = None,
+    ) -> dict[str, Any]:
         pr, repo = self.pr, self.repo_obj
-        n = max(1, pr.commits)
-        oids = [sha1_hex(repo.id, pr.number, "commit", i) for i in range(n - 1)] + [pr.head_sha]
+        targets: list[Account | Team] = [*pr.requested_reviewers, *pr.requested_teams]
 
         def wrap(i: int) -> dict[str, Any]:
-            share = pr.additions // n + (pr.additions % n if i == n - 1 else 0)
-            cut = pr.deletions // n + (pr.deletions % n if i == n - 1 else 0)
-            files = max(1, min(pr.changed_files, 1 + i % max(1, pr.changed_files)))
-            commit = {
-                "id": node_id("C", repo.id, int(oids[i][:12], 16)),
-                "oid": oids[i],
-                "additions": share,
-                "deletions": cut,
-                "changedFiles": files,
-                "changedFilesIfAvailable": files,
-                "committedDate": iso(pr.created_at),
-                "message": f"Commit {i + 1} of #{pr.number}",
-                "url": f"{repo.html_url}/commit/{oids[i]}",
-            }
+            target = targets[i]
+            ident = target.id if isinstance(target, Team) else target.id + 1_000_000_000
             return {
-                "id": node_id("PURC", repo.id, pr.id, i),
-                "commit": commit,
+                "__typename": "ReviewRequest",
+                "id": node_id("RR", repo.id, pr.id, ident),
+                "databaseId": (pr.id * 31 + ident) % 2_000_000_000,
+                "asCodeOwner": False,
                 "pullRequest": self,
-                "url": f"{repo.html_url}/pull/{pr.number}/commits/{oids[i]}",
+                "requestedReviewer": team_node(target) if isinstance(target, Team) else actor(target),
             }
 
         return paginate(
-            info, "commits", list(range(n)), lambda i: [i], wrap, False, first, last, after, before
+            info,
+            "reviewRequests",
+            list(range(len(targets))),
+            lambda i: [i],
+            wrap,
+            False,
+            first,
+            last,
+            after,
+            before,
         )
+
+    def comments(
+        self,
+        info: Any,
+        first: int | None = None,
+        last: int | None = None,
+        after: str | None = None,
+        before: str | None = None,
+    ) -> dict[str, Any]:
+        pr, repo = self.pr, self.repo_obj
+        entries = {e[3]: e[0] for e in timeline_entries(repo, pr) if e[2] == "commented"}
+
+        def wrap(cid: int) -> dict[str, Any]:
+            return _issue_comment(repo, pr, cid, entries[cid])
+
+        return paginate(
+            info, "comments", comment_ids(pr), lambda c: [c], wrap, False, first, last, after, before
+        )
+
+    def timelineItems(
+        self,
+        info: Any,
+        first: int | None = None,
+        last: int | None = None,
+        after: str | None = None,
+        before: str | None = None,
+        itemTypes: list[str] | None = None,
+        since: str | None = None,
+        skip: int | None = None,
+    ) -> dict[str, Any]:
+        pr, repo = self.pr, self.repo_obj
+        entries = timeline_entries(repo, pr)
+        if itemTypes:
+            wanted = set(itemTypes)
+            entries = [e for e in entries if _item_type(_entry_typename(e)) in wanted]
+        if since:
+            cutoff = parse_iso(since)
+            entries = [e for e in entries if e[0] >= cutoff]
+        if skip is not None and skip < 0:
+            raise GitHubError(
+                "INVALID_ARGUMENTS", "`skip` on the `timelineItems` connection cannot be negative."
+            )
+        conn = paginate(
+            info,
+            "timelineItems",
+            entries,
+            lambda e: [int(e[0].timestamp() * 1000), e[1]],
+            lambda e: self._timeline_node(e),
+            False,
+            first,
+            last,
+            after,
+            before,
+            skip,
+        )
+        conn["updatedAt"] = iso(pr.updated_at)
+        return conn
+
+    def _timeline_node(self, entry: tuple[datetime, int, str, Any]) -> Any:
+        at, _, kind, obj = entry
+        pr, repo = self.pr, self.repo_obj
+        if kind == "committed":
+            return _pull_commit(self, obj)
+        if kind == "commented":
+            return _issue_comment(repo, pr, obj, at)
+        if kind == "reviewed":
+            return GqlReview(self.ctx, repo, pr, obj)
+        return _event_node(self, obj)
+
+
+def _commit(repo: Repo, oid: str, when: datetime | None) -> dict[str, Any]:
+    """Commit (only the fields served)."""
+    return {
+        "id": node_id("C", repo.id, int(oid[:12], 16)),
+        "oid": oid,
+        "additions": 0,
+        "deletions": 0,
+        "changedFiles": 0,
+        "changedFilesIfAvailable": 0,
+        "committedDate": iso(when),
+        "message": "",
+        "url": f"{repo.html_url}/commit/{oid}",
+    }
+
+
+def _pull_commit(gpull: GqlPull, i: int) -> dict[str, Any]:
+    """PullRequestCommit number ``i`` of a pull request (its last one is the head commit)."""
+    pr, repo = gpull.pr, gpull.repo_obj
+    n = max(1, pr.commits)
+    oid = pr.head_sha if i == n - 1 else sha1_hex(repo.id, pr.number, "commit", i)
+    share = pr.additions // n + (pr.additions % n if i == n - 1 else 0)
+    cut = pr.deletions // n + (pr.deletions % n if i == n - 1 else 0)
+    files = max(1, min(pr.changed_files, 1 + i % max(1, pr.changed_files)))
+    commit = _commit(repo, oid, pr.created_at)
+    commit.update(
+        {
+            "additions": share,
+            "deletions": cut,
+            "changedFiles": files,
+            "changedFilesIfAvailable": files,
+            "message": f"Commit {i + 1} of #{pr.number}",
+        }
+    )
+    return {
+        "__typename": "PullRequestCommit",
+        "id": node_id("PURC", repo.id, pr.id, i),
+        "commit": commit,
+        "pullRequest": gpull,
+        "url": f"{repo.html_url}/pull/{pr.number}/commits/{oid}",
+    }
+
+
+def _issue_comment(repo: Repo, pr: PullRequest, cid: int, at: datetime) -> dict[str, Any]:
+    """IssueComment (bodies and authors as the REST timeline renders them)."""
+    return {
+        "__typename": "IssueComment",
+        "id": node_id("IC", repo.id, cid),
+        "databaseId": cid,
+        "author": actor(pr.author),
+        "authorAssociation": pr.author_association,
+        "body": "Thanks, updated.",
+        "createdAt": iso(at),
+        "publishedAt": iso(at),
+        "updatedAt": iso(at),
+        "url": f"{repo.html_url}/pull/{pr.number}#issuecomment-{cid}",
+    }
+
+
+def _entry_typename(entry: tuple[datetime, int, str, Any]) -> str:
+    kind = entry[2]
+    if kind == "committed":
+        return "PullRequestCommit"
+    if kind == "commented":
+        return "IssueComment"
+    if kind == "reviewed":
+        return "PullRequestReview"
+    ev: TimelineEvent = entry[3]
+    return EVENT_TYPES[ev.event][0]
+
+
+def _event_node(gpull: GqlPull, ev: TimelineEvent) -> dict[str, Any]:
+    """A stored issue event as its GraphQL type (ReviewRequestedEvent, LabeledEvent, ...)."""
+    pr, repo = gpull.pr, gpull.repo_obj
+    typename = EVENT_TYPES[ev.event][0]
+    requested: dict[str, Any] | None = None
+    if ev.requested_team is not None:
+        requested = team_node(ev.requested_team)
+    elif ev.requested_reviewer is not None:
+        requested = actor(ev.requested_reviewer)
+    url = f"{repo.html_url}/pull/{pr.number}#event-{ev.id}"
+    node: dict[str, Any] = {
+        "__typename": typename,
+        "id": ev.next_node_id(repo, pr),
+        "createdAt": iso(ev.created_at),
+        "actor": actor(ev.actor),
+        "pullRequest": gpull,
+        "url": url,
+        "resourcePath": url.removeprefix(HTML_ORIGIN),
+        "requestedReviewer": requested,
+        "label": label_node(repo, ev.label) if ev.label is not None else None,
+        "assignee": actor(ev.assignee),
+        "isCrossRepository": False,
+        "referencedAt": iso(ev.created_at),
+        "willCloseTarget": False,
+        "mergeRefName": pr.base_ref,
+        "commit": _commit(repo, pr.merge_commit_sha, pr.merged_at)
+        if ev.event == "merged" and pr.merge_commit_sha
+        else None,
+    }
+    return node
 
 
 class GqlReview:
     """PullRequestReview (fields are computed only when selected)."""
+
+    __typename = "PullRequestReview"  # read by graphql-core's default type resolver (unions)
 
     def __init__(self, ctx: Ctx, repo: Repo, pr: PullRequest, review: Review) -> None:
         self.ctx, self.repo_obj, self.pr_obj, self.review = ctx, repo, pr, review

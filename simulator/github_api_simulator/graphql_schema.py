@@ -1,4 +1,4 @@
-# ruff: noqa: E501 - the SDL below is copied verbatim, long descriptions included
+# ruff: noqa: E501, W291 - the SDL below is copied verbatim, long descriptions and trailing spaces included
 """GitHub's GraphQL schema, reduced to what the simulator serves.
 
 The first part is copied verbatim (whole field definitions, descriptions included) from
@@ -7,6 +7,13 @@ The first part is copied verbatim (whole field definitions, descriptions include
 ``implements`` clauses were cut down to the interfaces defined here. The second part defines
 types the excerpt references but does not contain (Node, RepositoryOwner, User, Organization,
 Bot, Commit, PullRequestCommitEdge) with GitHub's names, reduced to the fields served.
+
+Issue 13 added PullRequest's ``assignees``, ``comments`` (without ``orderBy``), ``labels``,
+``mergeCommit``, ``reviewRequests``, ``timelineItems`` and ``totalCommentsCount`` (verbatim), the
+review-request, label, user and timeline connection types, the four review-metrics events and the
+whole ``PullRequestTimelineItemsItemType`` enum (verbatim, fields referencing unserved types
+removed, the ``PullRequestTimelineItems`` union cut to the members served), plus hand-written
+``Team``, ``Mannequin``, ``IssueComment`` and the other timeline events served.
 """
 
 SDL = r'''
@@ -413,6 +420,161 @@ type PullRequest implements Node {
   The HTTP URL for this pull request.
   """
   url: URI!
+
+  """
+  A list of Users assigned to this object.
+  """
+  assignees(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: String
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: String
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+  ): UserConnection!
+
+  """
+  A list of comments associated with the pull request.
+  """
+  comments(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: String
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: String
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+  ): IssueCommentConnection!
+
+  """
+  A list of labels associated with the object.
+  """
+  labels(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: String
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: String
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for labels returned from the connection.
+    """
+    orderBy: LabelOrder = {field: CREATED_AT, direction: ASC}
+  ): LabelConnection
+
+  """
+  The commit that was created when this pull request was merged.
+  """
+  mergeCommit: Commit
+
+  """
+  A list of review requests associated with the pull request.
+  """
+  reviewRequests(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: String
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: String
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+  ): ReviewRequestConnection
+
+  """
+  A list of events, comments, commits, etc. associated with the pull request.
+  """
+  timelineItems(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: String
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: String
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Filter timeline items by type.
+    """
+    itemTypes: [PullRequestTimelineItemsItemType!]
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Filter timeline items by a `since` timestamp.
+    """
+    since: DateTime
+
+    """
+    Skips the first _n_ elements in the list.
+    """
+    skip: Int
+  ): PullRequestTimelineItemsConnection!
+
+  """
+  Returns a count of how many comments this pull request has received.
+  """
+  totalCommentsCount: Int
 }
 
 """
@@ -973,5 +1135,914 @@ type PullRequestCommitEdge {
   The item at the end of the edge.
   """
   node: PullRequestCommit
+}
+
+# ---- Added for issue 13 (review-metrics data): whole definitions copied verbatim from
+
+# graphql-excerpt.graphql (octokit/graphql-schema at 82ff2d478008, MIT), fields and union members
+
+# that reference types not served here removed, implements cut to the interfaces defined here ----
+
+"""
+The connection type for ReviewRequest.
+"""
+type ReviewRequestConnection {
+  """
+  A list of edges.
+  """
+  edges: [ReviewRequestEdge]
+
+  """
+  A list of nodes.
+  """
+  nodes: [ReviewRequest]
+
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+
+"""
+A request for a user to review a pull request.
+"""
+type ReviewRequest implements Node {
+  """
+  Whether this request was created for a code owner
+  """
+  asCodeOwner: Boolean!
+
+  """
+  Identifies the primary key from the database.
+  """
+  databaseId: Int
+
+  """
+  The Node ID of the ReviewRequest object
+  """
+  id: ID!
+
+  """
+  Identifies the pull request associated with this review request.
+  """
+  pullRequest: PullRequest!
+
+  """
+  The reviewer that is requested.
+  """
+  requestedReviewer: RequestedReviewer
+}
+
+"""
+Types that can be requested reviewers.
+"""
+union RequestedReviewer = Bot | Mannequin | Team | User
+
+"""
+The connection type for IssueComment.
+"""
+type IssueCommentConnection {
+  """
+  A list of edges.
+  """
+  edges: [IssueCommentEdge]
+
+  """
+  A list of nodes.
+  """
+  nodes: [IssueComment]
+
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+
+"""
+A list of users.
+"""
+type UserConnection {
+  """
+  A list of edges.
+  """
+  edges: [UserEdge]
+
+  """
+  A list of nodes.
+  """
+  nodes: [User]
+
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+
+"""
+Represents a user.
+"""
+type UserEdge {
+  """
+  A cursor for use in pagination.
+  """
+  cursor: String!
+
+  """
+  The item at the end of the edge.
+  """
+  node: User
+}
+
+"""
+The connection type for Label.
+"""
+type LabelConnection {
+  """
+  A list of edges.
+  """
+  edges: [LabelEdge]
+
+  """
+  A list of nodes.
+  """
+  nodes: [Label]
+
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+
+"""
+An edge in a connection.
+"""
+type LabelEdge {
+  """
+  A cursor for use in pagination.
+  """
+  cursor: String!
+
+  """
+  The item at the end of the edge.
+  """
+  node: Label
+}
+
+"""
+Ways in which lists of labels can be ordered upon return.
+"""
+input LabelOrder {
+  """
+  The direction in which to order labels by the specified field.
+  """
+  direction: OrderDirection!
+
+  """
+  The field in which to order labels by.
+  """
+  field: LabelOrderField!
+}
+
+"""
+Properties by which label connections can be ordered.
+"""
+enum LabelOrderField {
+  """
+  Order labels by creation time
+  """
+  CREATED_AT
+
+  """
+  Order labels by name 
+  """
+  NAME
+}
+
+"""
+A label for categorizing Issues, Pull Requests, Milestones, or Discussions with a given Repository.
+"""
+type Label implements Node {
+  """
+  Identifies the label color.
+  """
+  color: String!
+
+  """
+  Identifies the date and time when the label was created.
+  """
+  createdAt: DateTime
+
+  """
+  A brief description of this label.
+  """
+  description: String
+
+  """
+  The Node ID of the Label object
+  """
+  id: ID!
+
+  """
+  Indicates whether or not this is a default label.
+  """
+  isDefault: Boolean!
+
+  """
+  Identifies the label name.
+  """
+  name: String!
+
+  """
+  The HTTP path for this label.
+  """
+  resourcePath: URI!
+
+  """
+  Identifies the date and time when the label was last updated.
+  """
+  updatedAt: DateTime
+
+  """
+  The HTTP URL for this label.
+  """
+  url: URI!
+}
+
+"""
+The connection type for PullRequestTimelineItems.
+"""
+type PullRequestTimelineItemsConnection {
+  """
+  A list of edges.
+  """
+  edges: [PullRequestTimelineItemsEdge]
+
+  """
+  Identifies the count of items after applying `before` and `after` filters.
+  """
+  filteredCount: Int!
+
+  """
+  A list of nodes.
+  """
+  nodes: [PullRequestTimelineItems]
+
+  """
+  Identifies the count of items after applying `before`/`after` filters and `first`/`last`/`skip` slicing.
+  """
+  pageCount: Int!
+
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+
+  """
+  Identifies the date and time when the timeline was last updated.
+  """
+  updatedAt: DateTime!
+}
+
+"""
+An edge in a connection.
+"""
+type PullRequestTimelineItemsEdge {
+  """
+  A cursor for use in pagination.
+  """
+  cursor: String!
+
+  """
+  The item at the end of the edge.
+  """
+  node: PullRequestTimelineItems
+}
+
+"""
+An item in a pull request timeline
+"""
+union PullRequestTimelineItems = AssignedEvent | ClosedEvent | ConvertToDraftEvent | CrossReferencedEvent | HeadRefForcePushedEvent | IssueComment | LabeledEvent | MergedEvent | PullRequestCommit | PullRequestReview | ReadyForReviewEvent | ReopenedEvent | ReviewRequestRemovedEvent | ReviewRequestedEvent | UnlabeledEvent
+
+"""
+The possible item types found in a timeline.
+"""
+enum PullRequestTimelineItemsItemType {
+  """
+  Represents an 'added_to_merge_queue' event on a given pull request.
+  """
+  ADDED_TO_MERGE_QUEUE_EVENT
+
+  """
+  Represents a 'added_to_project' event on a given issue or pull request.
+  """
+  ADDED_TO_PROJECT_EVENT
+
+  """
+  Represents an 'assigned' event on any assignable object.
+  """
+  ASSIGNED_EVENT
+
+  """
+  Represents a 'automatic_base_change_failed' event on a given pull request.
+  """
+  AUTOMATIC_BASE_CHANGE_FAILED_EVENT
+
+  """
+  Represents a 'automatic_base_change_succeeded' event on a given pull request.
+  """
+  AUTOMATIC_BASE_CHANGE_SUCCEEDED_EVENT
+
+  """
+  Represents a 'auto_merge_disabled' event on a given pull request.
+  """
+  AUTO_MERGE_DISABLED_EVENT
+
+  """
+  Represents a 'auto_merge_enabled' event on a given pull request.
+  """
+  AUTO_MERGE_ENABLED_EVENT
+
+  """
+  Represents a 'auto_rebase_enabled' event on a given pull request.
+  """
+  AUTO_REBASE_ENABLED_EVENT
+
+  """
+  Represents a 'auto_squash_enabled' event on a given pull request.
+  """
+  AUTO_SQUASH_ENABLED_EVENT
+
+  """
+  Represents a 'base_ref_changed' event on a given issue or pull request.
+  """
+  BASE_REF_CHANGED_EVENT
+
+  """
+  Represents a 'base_ref_deleted' event on a given pull request.
+  """
+  BASE_REF_DELETED_EVENT
+
+  """
+  Represents a 'base_ref_force_pushed' event on a given pull request.
+  """
+  BASE_REF_FORCE_PUSHED_EVENT
+
+  """
+  Represents a 'closed' event on any `Closable`.
+  """
+  CLOSED_EVENT
+
+  """
+  Represents a 'comment_deleted' event on a given issue or pull request.
+  """
+  COMMENT_DELETED_EVENT
+
+  """
+  Represents a 'connected' event on a given issue or pull request.
+  """
+  CONNECTED_EVENT
+
+  """
+  Represents a 'converted_note_to_issue' event on a given issue or pull request.
+  """
+  CONVERTED_NOTE_TO_ISSUE_EVENT
+
+  """
+  Represents a 'converted_to_discussion' event on a given issue.
+  """
+  CONVERTED_TO_DISCUSSION_EVENT
+
+  """
+  Represents a 'convert_to_draft' event on a given pull request.
+  """
+  CONVERT_TO_DRAFT_EVENT
+
+  """
+  Represents a mention made by one issue or pull request to another.
+  """
+  CROSS_REFERENCED_EVENT
+
+  """
+  Represents a 'demilestoned' event on a given issue or pull request.
+  """
+  DEMILESTONED_EVENT
+
+  """
+  Represents a 'deployed' event on a given pull request.
+  """
+  DEPLOYED_EVENT
+
+  """
+  Represents a 'deployment_environment_changed' event on a given pull request.
+  """
+  DEPLOYMENT_ENVIRONMENT_CHANGED_EVENT
+
+  """
+  Represents a 'disconnected' event on a given issue or pull request.
+  """
+  DISCONNECTED_EVENT
+
+  """
+  Represents a 'head_ref_deleted' event on a given pull request.
+  """
+  HEAD_REF_DELETED_EVENT
+
+  """
+  Represents a 'head_ref_force_pushed' event on a given pull request.
+  """
+  HEAD_REF_FORCE_PUSHED_EVENT
+
+  """
+  Represents a 'head_ref_restored' event on a given pull request.
+  """
+  HEAD_REF_RESTORED_EVENT
+
+  """
+  Represents a comment on an Issue.
+  """
+  ISSUE_COMMENT
+
+  """
+  Represents a 'labeled' event on a given issue or pull request.
+  """
+  LABELED_EVENT
+
+  """
+  Represents a 'locked' event on a given issue or pull request.
+  """
+  LOCKED_EVENT
+
+  """
+  Represents a 'marked_as_duplicate' event on a given issue or pull request.
+  """
+  MARKED_AS_DUPLICATE_EVENT
+
+  """
+  Represents a 'mentioned' event on a given issue or pull request.
+  """
+  MENTIONED_EVENT
+
+  """
+  Represents a 'merged' event on a given pull request.
+  """
+  MERGED_EVENT
+
+  """
+  Represents a 'milestoned' event on a given issue or pull request.
+  """
+  MILESTONED_EVENT
+
+  """
+  Represents a 'moved_columns_in_project' event on a given issue or pull request.
+  """
+  MOVED_COLUMNS_IN_PROJECT_EVENT
+
+  """
+  Represents a 'parent_issue_added' event on a given issue.
+  """
+  PARENT_ISSUE_ADDED_EVENT
+
+  """
+  Represents a 'parent_issue_removed' event on a given issue.
+  """
+  PARENT_ISSUE_REMOVED_EVENT
+
+  """
+  Represents a 'pinned' event on a given issue or pull request.
+  """
+  PINNED_EVENT
+
+  """
+  Represents a Git commit part of a pull request.
+  """
+  PULL_REQUEST_COMMIT
+
+  """
+  Represents a commit comment thread part of a pull request.
+  """
+  PULL_REQUEST_COMMIT_COMMENT_THREAD
+
+  """
+  A review object for a given pull request.
+  """
+  PULL_REQUEST_REVIEW
+
+  """
+  A threaded list of comments for a given pull request.
+  """
+  PULL_REQUEST_REVIEW_THREAD
+
+  """
+  Represents the latest point in the pull request timeline for which the viewer has seen the pull request's commits.
+  """
+  PULL_REQUEST_REVISION_MARKER
+
+  """
+  Represents a 'ready_for_review' event on a given pull request.
+  """
+  READY_FOR_REVIEW_EVENT
+
+  """
+  Represents a 'referenced' event on a given `ReferencedSubject`.
+  """
+  REFERENCED_EVENT
+
+  """
+  Represents a 'removed_from_merge_queue' event on a given pull request.
+  """
+  REMOVED_FROM_MERGE_QUEUE_EVENT
+
+  """
+  Represents a 'removed_from_project' event on a given issue or pull request.
+  """
+  REMOVED_FROM_PROJECT_EVENT
+
+  """
+  Represents a 'renamed' event on a given issue or pull request
+  """
+  RENAMED_TITLE_EVENT
+
+  """
+  Represents a 'reopened' event on any `Closable`.
+  """
+  REOPENED_EVENT
+
+  """
+  Represents a 'review_dismissed' event on a given issue or pull request.
+  """
+  REVIEW_DISMISSED_EVENT
+
+  """
+  Represents an 'review_requested' event on a given pull request.
+  """
+  REVIEW_REQUESTED_EVENT
+
+  """
+  Represents an 'review_request_removed' event on a given pull request.
+  """
+  REVIEW_REQUEST_REMOVED_EVENT
+
+  """
+  Represents a 'subscribed' event on a given `Subscribable`.
+  """
+  SUBSCRIBED_EVENT
+
+  """
+  Represents a 'sub_issue_added' event on a given issue.
+  """
+  SUB_ISSUE_ADDED_EVENT
+
+  """
+  Represents a 'sub_issue_removed' event on a given issue.
+  """
+  SUB_ISSUE_REMOVED_EVENT
+
+  """
+  Represents a 'transferred' event on a given issue or pull request.
+  """
+  TRANSFERRED_EVENT
+
+  """
+  Represents an 'unassigned' event on any assignable object.
+  """
+  UNASSIGNED_EVENT
+
+  """
+  Represents an 'unlabeled' event on a given issue or pull request.
+  """
+  UNLABELED_EVENT
+
+  """
+  Represents an 'unlocked' event on a given issue or pull request.
+  """
+  UNLOCKED_EVENT
+
+  """
+  Represents an 'unmarked_as_duplicate' event on a given issue or pull request.
+  """
+  UNMARKED_AS_DUPLICATE_EVENT
+
+  """
+  Represents an 'unpinned' event on a given issue or pull request.
+  """
+  UNPINNED_EVENT
+
+  """
+  Represents an 'unsubscribed' event on a given `Subscribable`.
+  """
+  UNSUBSCRIBED_EVENT
+
+  """
+  Represents a 'user_blocked' event on a given user.
+  """
+  USER_BLOCKED_EVENT
+}
+
+"""
+Represents an 'review_requested' event on a given pull request.
+"""
+type ReviewRequestedEvent implements Node {
+  """
+  Identifies the actor who performed the event.
+  """
+  actor: Actor
+
+  """
+  Identifies the date and time when the object was created.
+  """
+  createdAt: DateTime!
+
+  """
+  The Node ID of the ReviewRequestedEvent object
+  """
+  id: ID!
+
+  """
+  PullRequest referenced by event.
+  """
+  pullRequest: PullRequest!
+
+  """
+  Identifies the reviewer whose review was requested.
+  """
+  requestedReviewer: RequestedReviewer
+}
+
+"""
+Represents an 'review_request_removed' event on a given pull request.
+"""
+type ReviewRequestRemovedEvent implements Node {
+  """
+  Identifies the actor who performed the event.
+  """
+  actor: Actor
+
+  """
+  Identifies the date and time when the object was created.
+  """
+  createdAt: DateTime!
+
+  """
+  The Node ID of the ReviewRequestRemovedEvent object
+  """
+  id: ID!
+
+  """
+  PullRequest referenced by event.
+  """
+  pullRequest: PullRequest!
+
+  """
+  Identifies the reviewer whose review request was removed.
+  """
+  requestedReviewer: RequestedReviewer
+}
+
+"""
+Represents a 'ready_for_review' event on a given pull request.
+"""
+type ReadyForReviewEvent implements Node {
+  """
+  Identifies the actor who performed the event.
+  """
+  actor: Actor
+
+  """
+  Identifies the date and time when the object was created.
+  """
+  createdAt: DateTime!
+
+  """
+  The Node ID of the ReadyForReviewEvent object
+  """
+  id: ID!
+
+  """
+  PullRequest referenced by event.
+  """
+  pullRequest: PullRequest!
+
+  """
+  The HTTP path for this ready for review event.
+  """
+  resourcePath: URI!
+
+  """
+  The HTTP URL for this ready for review event.
+  """
+  url: URI!
+}
+
+"""
+Represents a 'convert_to_draft' event on a given pull request.
+"""
+type ConvertToDraftEvent implements Node {
+  """
+  Identifies the actor who performed the event.
+  """
+  actor: Actor
+
+  """
+  Identifies the date and time when the object was created.
+  """
+  createdAt: DateTime!
+
+  """
+  The Node ID of the ConvertToDraftEvent object
+  """
+  id: ID!
+
+  """
+  PullRequest referenced by event.
+  """
+  pullRequest: PullRequest!
+
+  """
+  The HTTP path for this convert to draft event.
+  """
+  resourcePath: URI!
+
+  """
+  The HTTP URL for this convert to draft event.
+  """
+  url: URI!
+}
+
+"""
+Types that can be assigned to issues.
+"""
+union Assignee = Bot | Mannequin | Organization | User
+
+# ---- Added for issue 13, not in the excerpt: written to match GitHub's public schema (same names,
+# types and nullability), reduced to the fields served ----
+
+"""
+A team of users in an organization.
+"""
+type Team implements Node {
+  avatarUrl(size: Int = 400): URI
+  combinedSlug: String!
+  databaseId: Int
+  description: String
+  id: ID!
+  name: String!
+  organization: Organization!
+  resourcePath: URI!
+  slug: String!
+  url: URI!
+}
+
+"""
+A placeholder user for attribution of imported data on GitHub.
+"""
+type Mannequin implements Actor & Node {
+  avatarUrl(size: Int): URI!
+  databaseId: Int
+  email: String
+  id: ID!
+  login: String!
+  resourcePath: URI!
+  url: URI!
+}
+
+"""
+Represents a comment on an Issue.
+"""
+type IssueComment implements Node {
+  author: Actor
+  authorAssociation: CommentAuthorAssociation!
+  body: String!
+  createdAt: DateTime!
+  databaseId: Int
+  id: ID!
+  publishedAt: DateTime
+  updatedAt: DateTime!
+  url: URI!
+}
+
+"""
+An edge in a connection.
+"""
+type IssueCommentEdge {
+  cursor: String!
+  node: IssueComment
+}
+
+"""
+An edge in a connection.
+"""
+type ReviewRequestEdge {
+  cursor: String!
+  node: ReviewRequest
+}
+
+"""
+Represents a 'labeled' event on a given issue or pull request.
+"""
+type LabeledEvent implements Node {
+  actor: Actor
+  createdAt: DateTime!
+  id: ID!
+  label: Label!
+}
+
+"""
+Represents an 'unlabeled' event on a given issue or pull request.
+"""
+type UnlabeledEvent implements Node {
+  actor: Actor
+  createdAt: DateTime!
+  id: ID!
+  label: Label!
+}
+
+"""
+Represents an 'assigned' event on any assignable object.
+"""
+type AssignedEvent implements Node {
+  actor: Actor
+  assignee: Assignee
+  createdAt: DateTime!
+  id: ID!
+}
+
+"""
+Represents a 'head_ref_force_pushed' event on a given pull request.
+"""
+type HeadRefForcePushedEvent implements Node {
+  actor: Actor
+  createdAt: DateTime!
+  id: ID!
+  pullRequest: PullRequest!
+}
+
+"""
+Represents a mention made by one issue or pull request to another.
+"""
+type CrossReferencedEvent implements Node {
+  actor: Actor
+  createdAt: DateTime!
+  id: ID!
+  isCrossRepository: Boolean!
+  referencedAt: DateTime!
+  url: URI!
+  willCloseTarget: Boolean!
+}
+
+"""
+Represents a 'merged' event on a given pull request.
+"""
+type MergedEvent implements Node {
+  actor: Actor
+  commit: Commit
+  createdAt: DateTime!
+  id: ID!
+  mergeRefName: String!
+  pullRequest: PullRequest!
+  url: URI!
+}
+
+"""
+Represents a 'closed' event on any `Closable`.
+"""
+type ClosedEvent implements Node {
+  actor: Actor
+  createdAt: DateTime!
+  id: ID!
+  url: URI!
+}
+
+"""
+Represents a 'reopened' event on any `Closable`.
+"""
+type ReopenedEvent implements Node {
+  actor: Actor
+  createdAt: DateTime!
+  id: ID!
 }
 '''

@@ -14,7 +14,12 @@ from dagster import (
 )
 from github_api_simulator import GitHubSimulator
 
-from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUESTS, sync_github_repository
+from prsync_dagster.assets import (
+    PULL_REQUEST_REVIEWS,
+    PULL_REQUEST_TIMELINE,
+    PULL_REQUESTS,
+    sync_github_repository,
+)
 from prsync_dagster.definitions import defs
 from prsync_dagster.metrics import assets as metrics_assets
 from prsync_dagster.metrics.assets import (
@@ -54,7 +59,7 @@ def sync_and_metrics(instance: DagsterInstance, sim: GitHubSimulator, warehouse_
         partition_key=key,
         instance=instance,
         resources={
-            "github": GitHubResource(token=sim.token, api_url=sim.url, strategy="rest"),
+            "github": GitHubResource(token=sim.token, api_url=sim.url),
             "warehouse": WarehouseResource(url=warehouse_url),
         },
     )
@@ -63,10 +68,14 @@ def sync_and_metrics(instance: DagsterInstance, sim: GitHubSimulator, warehouse_
 def test_the_sync_job_materializes_the_metrics_in_the_same_run() -> None:
     job = defs.resolve_job_def("github_sync")
     keys = set(job.asset_layer.selected_asset_keys)
-    assert {PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_METRICS} <= keys
+    assert {PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUEST_METRICS} <= keys
     assert REVIEW_METRICS_WEEKLY not in keys  # all repositories: not part of a repository's run
     graph = defs.resolve_asset_graph()
-    assert graph.get(PULL_REQUEST_METRICS).parent_keys >= {PULL_REQUESTS, PULL_REQUEST_REVIEWS}
+    assert graph.get(PULL_REQUEST_METRICS).parent_keys == {
+        PULL_REQUESTS,
+        PULL_REQUEST_REVIEWS,
+        PULL_REQUEST_TIMELINE,
+    }
     assert graph.get(REVIEW_METRICS_WEEKLY).parent_keys == {PULL_REQUEST_METRICS}
     assert graph.get(PULL_REQUEST_METRICS).partitions_def == graph.get(PULL_REQUESTS).partitions_def
     assert graph.get(REVIEW_METRICS_WEEKLY).partitions_def is None
@@ -84,7 +93,7 @@ def test_metrics_materialization_carries_the_30_day_figures(
 
     first = sync_and_metrics(instance, sim, warehouse_url, key)
     events = {e.asset_key: e.materialization for e in first.get_asset_materialization_events()}
-    assert set(events) == {PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_METRICS}
+    assert set(events) == {PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUEST_METRICS}
     metrics = events[PULL_REQUEST_METRICS]
     truth = sim.truth(key)
     assert metrics.partition == key

@@ -33,7 +33,7 @@ from dagster import (
     schedule,
 )
 
-from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUESTS
+from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUESTS
 from prsync_dagster.metrics.sql import (
     recent_figures,
     refresh_pull_request_metrics,
@@ -95,7 +95,7 @@ def figures_markdown(repo: str, figures: dict[str, Any], days: int = RECENT_DAYS
 
 @asset(
     key=PULL_REQUEST_METRICS,
-    deps=[PULL_REQUESTS, PULL_REQUEST_REVIEWS],
+    deps=[PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE],
     partitions_def=repositories,
     group_name=GROUP,
     kinds={"sql", _warehouse_kind()},

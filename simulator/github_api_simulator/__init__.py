@@ -25,9 +25,13 @@ unknown repos/items, 422 for refused operations). ``GET /_simulator/`` lists the
 ``GET  /_simulator/rate_limit_status?token=``  budgets as /rate_limit reports them
 ``POST /_simulator/mutate``                    ``{"op": "update_pull", "repo": ..., ...}``
 ``POST /_simulator/<mutation>``                update_pull, open_pull, close_pull, reopen_pull,
-                                               merge_pull, add_review, dismiss_review,
-                                               update_issue, open_issue, rename_repo,
-                                               delete_repo, mutate_repo
+                                               merge_pull (``merged_by``), add_review,
+                                               dismiss_review, request_review, remove_review_request
+                                               (``reviewer`` login or ``team`` slug, ``by``),
+                                               add_label, remove_label, assign,
+                                               mark_ready_for_review, convert_to_draft,
+                                               push_commits, add_comment, update_issue,
+                                               open_issue, rename_repo, delete_repo, mutate_repo
 ``POST /_simulator/reset_world``               regenerate the scenario world
 ``POST /_simulator/add_token``                 ``{"token", "login"?}``
 ``POST /_simulator/revoke_token``              ``{"token"}`` (next request: 401)
@@ -52,6 +56,21 @@ Route patterns (``match``) are fnmatch patterns, case-insensitive, tried against
 ``"METHOD /concrete/path"`` and ``"METHOD /repos/{owner}/{repo}/..."`` (the route template);
 ``*`` also matches ``/``. Examples: ``"*"``, ``"GET */pulls"``, ``"POST /graphql"``,
 ``"GET /repos/{owner}/{repo}/pulls/{number}/reviews"``.
+
+REST endpoints served: ``/repos/{o}/{r}`` (+ ``/repositories/{id}/...``), ``/pulls`` (list items
+without counts, as GitHub), ``/pulls/{n}`` (full object), ``/pulls/{n}/reviews[/{id}]``,
+``/issues``, ``/issues/{n}``, ``/issues/{n}/timeline``, ``/user``, ``/rate_limit``, GitHub App
+endpoints; ``POST /graphql``. ``X-Github-Next-Global-ID: 1`` makes every ``node_id`` (and GraphQL
+account ``id``) the next format.
+
+Ground truth (``truth(repo)``): ``pull_requests`` rows (the warehouse columns, including the
+review-metrics ones: body, additions, deletions, changed_files, commits, comments, labels,
+assignees, requested_reviewers, requested_teams, merged_by_login, merge_commit_sha, head_sha,
+base_sha, author_association, is_cross_repository, ready_for_review_at, node_id), ``reviews`` rows
+(with body, author_association), ``timeline`` rows (only review_requested,
+review_request_removed, ready_for_review, convert_to_draft: pr_number, node_id in next format,
+event, actor_login, requested_reviewer, requested_team, created_at) and ``issues``. The README
+("Ground truth") says how each key maps onto REST and GraphQL fields.
 """
 
 from github_api_simulator.apps import generate_app_key_pair

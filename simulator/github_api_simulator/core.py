@@ -58,6 +58,7 @@ from github_api_simulator.payloads import (
     error_body,
     full_repository,
     next_format_ids,
+    team,
     timeline_entries,
     timeline_item,
     user,
@@ -193,6 +194,11 @@ _REPO_SUFFIXES: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"^/pulls$"), "/pulls", "pulls"),
     (re.compile(r"^/pulls/(?P<number>\d+)$"), "/pulls/{number}", "pull"),
     (re.compile(r"^/pulls/(?P<number>\d+)/reviews$"), "/pulls/{number}/reviews", "reviews"),
+    (
+        re.compile(r"^/pulls/(?P<number>\d+)/requested_reviewers$"),
+        "/pulls/{number}/requested_reviewers",
+        "requested_reviewers",
+    ),
     (
         re.compile(r"^/pulls/(?P<number>\d+)/reviews/(?P<review_id>\d+)$"),
         "/pulls/{number}/reviews/{review_id}",
@@ -905,6 +911,8 @@ class SimulatorCore:
             "issues": LIST_DOCS["issues"],
             "issue": "https://docs.github.com/rest/issues/issues#get-an-issue",
             "timeline": LIST_DOCS["timeline"],
+            "requested_reviewers": "https://docs.github.com/rest/pulls/review-requests"
+            "#get-all-requested-reviewers-for-a-pull-request",
         }.get(route.kind, DOCS)
 
     # ---- parameter validation and pagination ---------------------------------------------
@@ -1035,6 +1043,17 @@ class SimulatorCore:
         if isinstance(pr, Result):
             return pr
         return Result(200, self.renderer.pull_full(repo, pr), last_modified=pr.updated_at)
+
+    def _h_requested_reviewers(self, req: Request, route: Route, repo: Repo) -> Result:
+        """``GET /pulls/{n}/requested_reviewers``: ``{"users": [...], "teams": [...]}`` (pending)."""
+        pr = self._pull_or_404(route, repo)
+        if isinstance(pr, Result):
+            return pr
+        body = {
+            "users": [user(a) for a in pr.requested_reviewers],
+            "teams": [team(t) for t in pr.requested_teams],
+        }
+        return Result(200, dumps(body))
 
     def _h_reviews(self, req: Request, route: Route, repo: Repo) -> Result:
         pr = self._pull_or_404(route, repo)

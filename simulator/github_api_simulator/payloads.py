@@ -149,26 +149,43 @@ def label(repo: Repo, lab: Label) -> dict[str, Any]:
     }
 
 
-def team(t: Team, nxt: bool = False) -> dict[str, Any]:
-    """A team object (``requested_teams`` items, ``requested_team``), current schema keys."""
+def team(t: Team, nxt: bool = False, full: bool = False) -> dict[str, Any]:
+    """A team object in the recordings' key order plus the keys today's schema adds.
+
+    ``requested_teams`` items are team-simple (pull_requested_reviewers_and_team.json); a
+    timeline ``requested_team`` is a full team with ``permissions`` (timeline_pr_team_review_request.json).
+    """
     base = f"{API}/organizations/{t.org.id}/team/{t.id}"
-    return {
+    body: dict[str, Any] = {
         "name": t.name,
         "id": t.id,
         "node_id": t.next_node_id if nxt else t.legacy_node_id,
         "slug": t.slug,
         "description": t.description,
         "privacy": t.privacy,
-        "notification_setting": "notifications_enabled",
         "url": base,
         "html_url": f"{HTML_ORIGIN}/orgs/{t.org.login}/teams/{t.slug}",
         "members_url": f"{base}/members{{/member}}",
         "repositories_url": f"{base}/repos",
-        "type": "organization",
-        "organization_id": t.org.id,
         "permission": "pull",
-        "parent": None,
     }
+    if full:
+        body["permissions"] = {
+            "admin": False,
+            "maintain": False,
+            "push": False,
+            "triage": False,
+            "pull": True,
+        }
+    body.update(
+        {
+            "parent": None,
+            "notification_setting": "notifications_enabled",
+            "type": "organization",
+            "organization_id": t.org.id,
+        }
+    )
+    return body
 
 
 def repository(
@@ -650,7 +667,7 @@ def timeline_event(repo: Repo, pr: PullRequest, ev: TimelineEvent, nxt: bool) ->
     if ev.event in ("review_requested", "review_request_removed"):
         body["review_requester"] = user(ev.review_requester or ev.actor)
         if ev.requested_team is not None:
-            body["requested_team"] = team(ev.requested_team, nxt)
+            body["requested_team"] = team(ev.requested_team, nxt, full=True)
         else:
             body["requested_reviewer"] = user(ev.requested_reviewer)
     elif ev.event in ("labeled", "unlabeled") and ev.label is not None:

@@ -7,6 +7,13 @@ closed-unmerged and merged PRs, deleted authors (``user: null``), deleted forks 
 ``head.user`` and ``head.label`` null), bot authors, cross-repository PRs from forks, null bodies,
 PENDING reviews (no ``submitted_at``), CHANGES_REQUESTED, DISMISSED and COMMENTED reviews, and
 one PR per scenario with more than 100 reviews (review pagination).
+
+Review-metrics data (issue 13) comes from a second random stream, so adding it left the rest of
+every world unchanged: drafts later marked ready for review (some converted back), user and team
+review requests (most reviewers were asked first; some requests withdrawn; team requests only in
+organization repositories, often still pending after merge as on GitHub), labels and assignees
+with their events, force pushes and cross-references mixed in, merged/closed events, and some
+bodies in other scripts and with emoji.
 """
 
 from __future__ import annotations
@@ -14,9 +21,21 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from github_api_simulator._util import legacy_node_id, node_id, sha1_hex
-from github_api_simulator.model import Account, Fork, Issue, Label, PullRequest, Repo, Review, World
+from github_api_simulator.model import (
+    Account,
+    Fork,
+    Issue,
+    Label,
+    PullRequest,
+    Repo,
+    Review,
+    Team,
+    TimelineEvent,
+    World,
+)
 
 START = datetime(2023, 1, 1, tzinfo=UTC)
 END = datetime(2025, 6, 30, 23, 59, 59, tzinfo=UTC)
@@ -161,6 +180,14 @@ _THINGS = [
 ]  # fmt: skip
 _PLACES = ["in billing", "for mobile", "on startup", "under load", "in CI", "for admins", "", "", ""]
 _EMOJI = ["", "", "", "", "✨ ", "🐛 ", "📝 ", "⬆️ "]
+_TEAMS = ["backend", "frontend", "platform-reviewers", "docs", "security"]
+_UNICODE_BODIES = [
+    "修复分页错误，详见 #12。\n\n- [x] 测试",
+    "Ünïcödé: naïve café, résumé — “quoted” 👍🏽",
+    "إصلاح ترقيم الصفحات (RTL text) ✔",
+    "🚀🔥✨ emoji-only description 🧪",
+    "Combining e\u0301 and zero\u200bwidth space; Ελληνικά; русский",
+]
 _LABELS = [
     ("bug", "d73a4a", "Something isn't working", True),
     ("enhancement", "a2eeef", "New feature or request", True),
@@ -186,7 +213,11 @@ class _Builder:
     def __init__(self, spec: ScenarioSpec, seed: int, viewer: Account) -> None:
         self.spec = spec
         self.rng = random.Random(f"{spec.name}:{seed}")
+        # Review-metrics data draws from its own stream so the rest of the world stays as it was.
+        self.rich = random.Random(f"{spec.name}:{seed}:rich")
         self.world = World(viewer)
+        self.events: list[tuple[Repo, PullRequest, TimelineEvent]] = []
+        self.teams: list[Team] = []
         self.pulls: list[tuple[Repo, PullRequest]] = []
         self.issue_like: list[tuple[Repo, PullRequest | Issue]] = []
         self.reviews: list[tuple[Repo, Review]] = []
@@ -242,6 +273,7 @@ class _Builder:
         )
         members = people[: max(3, len(people) // 3)]
         self.member_ids = {m.id for m in members}
+        self.teams = [world.team(owner, slug) for slug in _TEAMS] if owner.type == "Organization" else []
         total = spec.prs + spec.issues
         times = sorted(rng.uniform(_START_TS, _END_TS - 3600) for _ in range(total))
         kinds = [True] * spec.prs + [False] * spec.issues
@@ -421,9 +453,119 @@ class _Builder:
         room = max(0.0, _END_TS - 1 - end_activity)
         upd = end_activity + rng.uniform(0, min(5 * _DAY if state == "open" else 3600, room))
         pr.updated_at = _dt(upd)
+        self.enrich(repo, pr, people, members)
         repo.pulls[number] = pr
         self.pulls.append((repo, pr))
         self.issue_like.append((repo, pr))
+
+    def enrich(self, repo: Repo, pr: PullRequest, people: list[Account], members: list[Account]) -> None:
+        """Review requests, draft history, labels, assignees and their timeline events."""
+        rng = self.rich
+        t0 = pr.created_at.timestamp()
+        t_end = pr.updated_at.timestamp()
+        events: list[TimelineEvent] = []
+        author = pr.author
+        human_author = author is not None and author.type == "User"
+
+        def at(lo: float, hi: float) -> datetime:
+            lo = min(max(lo, t0), t_end)
+            hi = min(max(lo, hi), t_end)
+            return _dt(rng.uniform(lo, hi) if hi > lo else lo)
+
+        def add(kind: str, when: datetime, who: Account | None, **kw: Any) -> None:
+            ev = TimelineEvent(0, kind, when, who or rng.choice(members), **kw)
+            events.append(ev)
+
+        def requester() -> Account:
+            return author if human_author and author is not None else rng.choice(members)
+
+        submitted = [r for r in pr.reviews if r.submitted_at is not None]
+        first_review = min((r.submitted_at.timestamp() for r in submitted if r.submitted_at), default=t_end)
+        # draft history
+        if pr.draft:
+            if rng.random() < 0.25:
+                ready = at(t0 + 60, t0 + (t_end - t0) / 2)
+                add("ready_for_review", ready, requester())
+                add("convert_to_draft", at(ready.timestamp() + 60, t_end), requester())
+        elif human_author and rng.random() < 0.22:
+            ready = at(t0 + 300, min(first_review - 60, t0 + 5 * _DAY))
+            add("ready_for_review", ready, requester())
+            if rng.random() < 0.15:
+                back = at(ready.timestamp() + 60, ready.timestamp() + 2 * _DAY)
+                add("convert_to_draft", back, requester())
+                add("ready_for_review", at(back.timestamp() + 60, back.timestamp() + _DAY), requester())
+        # user review requests: most reviewers were asked before their first review
+        first_by: dict[int, float] = {}
+        for r in submitted:
+            if r.author is not None and r.author is not author and r.submitted_at is not None:
+                first_by.setdefault(r.author.id, r.submitted_at.timestamp())
+        reviewers = {r.author.id: r.author for r in submitted if r.author is not None}
+        for rid, when in first_by.items():
+            if rng.random() < 0.7:
+                who = reviewers[rid]
+                add("review_requested", at(t0 + 30, when - 30), requester(), requested_reviewer=who)
+        for who in pr.requested_reviewers:
+            after = max(
+                (r.submitted_at.timestamp() for r in submitted if r.author is who and r.submitted_at),
+                default=t0,
+            )
+            add("review_requested", at(after + 30, t_end), requester(), requested_reviewer=who)
+        if rng.random() < 0.08:
+            candidates = [p for p in people if p is not author and p not in pr.requested_reviewers]
+            who = rng.choice(candidates)
+            asked = at(t0 + 30, t_end)
+            add("review_requested", asked, requester(), requested_reviewer=who)
+            add(
+                "review_request_removed",
+                at(asked.timestamp() + 60, t_end),
+                requester(),
+                requested_reviewer=who,
+            )
+        # team review requests (organization repositories only)
+        if self.teams and rng.random() < 0.15:
+            team = rng.choice(self.teams)
+            asked = at(t0 + 30, min(first_review, t_end))
+            add("review_requested", asked, requester(), requested_team=team)
+            if rng.random() < 0.2:
+                add(
+                    "review_request_removed",
+                    at(asked.timestamp() + 60, t_end),
+                    requester(),
+                    requested_team=team,
+                )
+            else:
+                pr.requested_teams.append(team)
+        # labels and assignees
+        for lab in pr.labels:
+            add("labeled", at(t0, t0 + 3600), requester(), label=lab)
+        if rng.random() < 0.05:
+            extra = rng.choice(list(repo.labels.values()))
+            if extra not in pr.labels:
+                put = at(t0, t_end)
+                add("labeled", put, requester(), label=extra)
+                add("unlabeled", at(put.timestamp() + 60, t_end), requester(), label=extra)
+        if pr.assignees and rng.random() < 0.1:
+            second = rng.choice(members)
+            if second not in pr.assignees:
+                pr.assignees.append(second)
+        for who in pr.assignees:
+            add("assigned", at(t0, t0 + 2 * _DAY), requester(), assignee=who)
+        # other kinds GitHub mixes in
+        if human_author and rng.random() < 0.1:
+            add("head_ref_force_pushed", at(t0 + 600, first_review), author)
+        if rng.random() < 0.05:
+            issues = [n for n in repo.issues if n < pr.number]
+            if issues:
+                add("cross-referenced", at(t0, t_end), rng.choice(people), source_number=rng.choice(issues))
+        if pr.merged and pr.merged_at is not None:
+            add("merged", pr.merged_at, pr.merged_by)
+            add("closed", pr.merged_at, pr.merged_by)
+        elif pr.state == "closed" and pr.closed_at is not None:
+            add("closed", pr.closed_at, pr.closed_by)
+        if pr.body and rng.random() < 0.08:
+            pr.body = rng.choice(_UNICODE_BODIES)
+        pr.timeline = events
+        self.events.extend((repo, pr, ev) for ev in events)
 
     def issue(
         self,
@@ -485,9 +627,14 @@ class _Builder:
             review.id = world.next_id("review")
             world.reserve_ids("review", review.id + rng.randint(1, 30))
             review.node_id = node_id("PRR", repo.id, review.id)
+        self.events.sort(key=lambda t: (t[2].created_at, t[0].id, t[1].number))
+        for _repo, _pr, ev in self.events:
+            ev.id = world.next_id("event")
+            world.reserve_ids("event", ev.id + self.rich.randint(1, 50))
         for repo in world.repos.values():
             for pr in repo.pulls.values():
                 pr.reviews.sort(key=lambda r: r.id)
+                pr.timeline.sort(key=lambda e: (e.created_at, e.id))
             world.touch(repo)
             repo.meta_version = repo.data_version
 

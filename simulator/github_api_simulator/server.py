@@ -172,18 +172,6 @@ class GitHubSimulator(SimulatorCore):
             self._thread.join(timeout=5)
             self._thread = None
 
-    def serve_forever(self) -> None:
-        """Block serving requests in the calling thread (the CLI uses this)."""
-        if self._server is None:
-            self._server = _Server((self.host, self.port), self)
-            self.port = self._server.server_address[1]
-        try:
-            self._server.serve_forever(poll_interval=0.2)
-        finally:
-            self._server.close_all_connections()
-            self._server.server_close()
-            self._server = None
-
     def __enter__(self) -> GitHubSimulator:
         return self.start()
 

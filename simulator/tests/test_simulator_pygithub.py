@@ -240,15 +240,13 @@ def test_scenarios_are_deterministic_and_fast() -> None:
 
 @pytest.mark.slow
 def test_team_scenario_shape() -> None:
-    started = time.perf_counter()
+    # Build time is measured by the benchmarks, not asserted here (no wall-clock assertions in tests).
     world = build_world("team", 7)
-    elapsed = time.perf_counter() - started
     sizes = sorted((len(r.pulls) for r in world.repos.values()), reverse=True)
     reviews = sum(len(p.reviews) for r in world.repos.values() for p in r.pulls.values())
     assert len(sizes) == 50 and sum(sizes) == 15_000
     assert sizes[2] >= 2000 and sizes[10] < 500
     assert 40_000 <= reviews <= 50_000
-    assert elapsed < 6, elapsed
 
 
 def test_big_page_of_big_repo_is_cheap(simulator_factory) -> None:

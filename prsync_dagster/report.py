@@ -65,13 +65,16 @@ def _figure_html(weekly: list[dict[str, Any]], shown: list[date]) -> str:
     )
     repos = sorted({row["repo"] for row in weekly})
     for index, repo in enumerate(repos):
-        rows = [row for row in weekly if row["repo"] == repo]
-        weeks = [row["week"].isoformat() for row in rows]
+        # every shown week on every line: a week without a row opened and merged nothing (count 0)
+        # and has no median (None: the line breaks instead of bridging the quiet week)
+        by_week = {row["week"]: row for row in weekly if row["repo"] == repo}
+        weeks = [week.isoformat() for week in shown]
         for chart, (column, _, _) in enumerate(CHARTS, start=1):
+            empty = 0 if column.startswith("prs_") else None
             figure.add_trace(
                 go.Scatter(
                     x=weeks,
-                    y=[row[column] for row in rows],
+                    y=[by_week[week][column] if week in by_week else empty for week in shown],
                     mode="lines+markers",
                     name=repo,
                     legendgroup=repo,

@@ -14,7 +14,6 @@ The SQL lives in :mod:`prsync_dagster.metrics.sql`; these assets only time-stamp
 report what it wrote.
 """
 
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -66,11 +65,6 @@ FIGURES: dict[str, tuple[str, str]] = {
 }
 
 
-def _warehouse_kind() -> str:
-    url = os.environ.get("PRSYNC_WAREHOUSE_URL", "")
-    return "postgres" if url.startswith("postgres") else "duckdb"
-
-
 def _number(value: float | int | None) -> Any:
     """A figure as metadata: the number itself (plottable), or an explicit null when there is none."""
     return MetadataValue.null() if value is None else value
@@ -98,7 +92,7 @@ def figures_markdown(repo: str, figures: dict[str, Any], days: int = RECENT_DAYS
     deps=[PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE],
     partitions_def=repositories,
     group_name=GROUP,
-    kinds={"sql", _warehouse_kind()},
+    kinds={"sql"},
     metadata={"dagster/table_name": "github.pull_request_metrics"},
     description="Per-PR review metrics of each repository (table github.pull_request_metrics): time to "
     "first review, pickup after a review request, time to approval and merge, size, review counts. "
@@ -125,7 +119,7 @@ def pull_request_metrics(context: AssetExecutionContext, warehouse: WarehouseRes
     key=REVIEW_METRICS_WEEKLY,
     deps=[PULL_REQUEST_METRICS],
     group_name=GROUP,
-    kinds={"sql", _warehouse_kind()},
+    kinds={"sql"},
     metadata={"dagster/table_name": "github.review_metrics_weekly"},
     description="Weekly review metrics per repository and ISO week (Monday, UTC) across all repositories "
     "(table github.review_metrics_weekly): PRs opened and merged, median and p90 hours to first review, "

@@ -100,8 +100,8 @@ def test_primary_keys_are_enforced(warehouse: Warehouse) -> None:
 
 
 def test_each_dialect_has_its_own_file_where_types_differ() -> None:
-    duck, duck_2 = load_migrations("duckdb")
-    pg, pg_2 = load_migrations("postgres")
+    duck, duck_2, *_ = load_migrations("duckdb")
+    pg, pg_2, *_ = load_migrations("postgres")
     assert "JSONB" in pg.sql and "JSONB" not in duck.sql
     assert "TEXT[]" in pg_2.sql and "VARCHAR[]" in duck_2.sql
     with pytest.raises(ValueError, match="unknown SQL dialect"):
@@ -125,7 +125,9 @@ def test_concurrent_migrations_from_threads(warehouse_url: str) -> None:
         thread.join(60)
     assert errors == []
     with open_warehouse(warehouse_url) as wh:
-        assert _rows(wh, "SELECT count(*) FROM github.schema_migrations") == [(2,)]
+        assert _rows(wh, "SELECT count(*) FROM github.schema_migrations") == [
+            (len(load_migrations(wh.kind)),)
+        ]
 
 
 MIGRATE_SCRIPT = """
@@ -159,5 +161,7 @@ def test_concurrent_migrations_from_processes(warehouse_url: str) -> None:
         assert process.returncode == 0, err
         assert out.strip() == "migrated"
     with open_warehouse(warehouse_url) as wh:
-        assert _rows(wh, "SELECT count(*) FROM github.schema_migrations") == [(2,)]
+        assert _rows(wh, "SELECT count(*) FROM github.schema_migrations") == [
+            (len(load_migrations(wh.kind)),)
+        ]
         assert wh.counts("a/b") == (0, 0)

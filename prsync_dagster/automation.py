@@ -53,8 +53,8 @@ github_sync_job = define_asset_job(
     selection=AssetSelection.assets(
         PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUEST_METRICS
     ).without_checks(),
-    description="Sync one repository partition: pull requests and reviews changed since its last sync, "
-    "then that repository's review metrics.",
+    description="Sync one repository partition: pull requests, reviews and timeline events changed since "
+    "its last sync, then that repository's review metrics.",
 )
 
 

@@ -37,6 +37,7 @@ def raw_tables(wh: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
     queries = {
         "pull_requests": "SELECT * FROM github.pull_requests ORDER BY repo, number",
         "pull_request_reviews": "SELECT * FROM github.pull_request_reviews ORDER BY repo, id",
+        "pull_request_timeline": "SELECT * FROM github.pull_request_timeline ORDER BY repo, node_id",
         "sync_state": "SELECT * FROM github.sync_state ORDER BY repo",
     }
     with wh._session("dump the tables") as executor:  # type: ignore[attr-defined]

@@ -406,6 +406,8 @@ class World:
             "team": 4_600_000,
         }
         self.teams: dict[tuple[str, str], Team] = {}
+        # legacy id -> next-format id, filled by payloads.next_format_ids (ids never change)
+        self.next_id_cache: dict[str, str] = {}
         self._list_cache: dict[tuple[Any, ...], list[Any]] = {}
 
     # ---- ids and versions ---------------------------------------------------------------

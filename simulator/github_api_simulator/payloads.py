@@ -75,27 +75,33 @@ def next_format_ids(text: str, world: World) -> str:
     """
     if '":"MD' not in text:
         return text
-    teams = {t.id: t for t in world.teams.values()}
+    cache = world.next_id_cache
 
-    def swap(m: re.Match[str]) -> str:
+    def convert(legacy: str) -> str:
         try:
-            raw = base64.b64decode(m.group(2)).decode()
+            raw = base64.b64decode(legacy).decode()
         except (ValueError, UnicodeDecodeError):
-            return m.group(0)
+            return legacy
         head = _LEGACY_BODY.match(raw)
         if head is None:
-            return m.group(0)
+            return legacy
         size = int(head.group(1))
         kind = raw[head.end() : head.end() + size]
         ident = raw[head.end() + size :]
         if not ident.isdigit():
-            return m.group(0)
+            return legacy
         if kind in _ACCOUNT_PREFIX:
-            new = node_id(_ACCOUNT_PREFIX[kind], int(ident))
-        elif kind == "Team" and int(ident) in teams:
-            new = teams[int(ident)].next_node_id
-        else:
-            return m.group(0)
+            return node_id(_ACCOUNT_PREFIX[kind], int(ident))
+        if kind == "Team":
+            team = next((t for t in world.teams.values() if t.id == int(ident)), None)
+            return team.next_node_id if team is not None else legacy
+        return legacy
+
+    def swap(m: re.Match[str]) -> str:
+        legacy = m.group(2)
+        new = cache.get(legacy)
+        if new is None:
+            new = cache[legacy] = convert(legacy)
         return f'"{m.group(1)}":"{new}"'
 
     return _LEGACY_ID.sub(swap, text)

@@ -9,7 +9,7 @@ import pytest
 
 from prsync_dagster.metrics.sql import refresh_pull_request_metrics
 from prsync_dagster.warehouse.base import Warehouse
-from prsync_dagster_tests.test_metrics_sql import COMPUTED_AT, OTHER, REPO, build_dataset
+from prsync_dagster_tests.metrics_dataset import COMPUTED_AT, OTHER, REPO, build_dataset
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -17,7 +17,7 @@ from prsync_dagster.metrics.sql import refresh_pull_request_metrics, refresh_wee
 from prsync_dagster.report import build_report, write_report
 from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster.warehouse.base import Warehouse
-from prsync_dagster_tests.test_metrics_sql import COMPUTED_AT, OTHER, REPO, build_dataset, h, insert_pr
+from prsync_dagster_tests.metrics_dataset import COMPUTED_AT, OTHER, REPO, build_dataset, h, insert_pr
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2024, 3, 14, 12, tzinfo=UTC)

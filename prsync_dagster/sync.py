@@ -211,6 +211,8 @@ def _sync(
         )  # fmt: skip
 
     stream = _stream(options.strategy, client, target, probed)
+    if isinstance(stream, RestPullRequestStream):  # conditional review requests (304: free)
+        stream.use_review_etags(lambda numbers: warehouse.review_etags(key, numbers))
     progress = _Progress()
     # Keyed by number: a PR updated while we page shifts the REST list, so a PR can show up on two
     # pages; the later copy was fetched later and replaces the earlier one.

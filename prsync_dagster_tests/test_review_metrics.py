@@ -221,6 +221,38 @@ def test_no_change_sync_after_review_metrics_mutations_is_free(
     assert differences(simulator, warehouse, repo) == []
 
 
+def test_rest_asks_for_unchanged_reviews_conditionally(
+    simulator: GitHubSimulator, warehouse: Warehouse
+) -> None:
+    """A PR whose title changed but whose reviews did not: its reviews request answers 304 (free)
+    and the stored reviews stay; once a review is added, they are read again."""
+    repo = simulator.repos()[0]
+    run_sync(simulator, warehouse, repo, strategy="rest")
+    truth = simulator.truth(repo)
+    number = next(
+        pr["number"] for pr in truth["pull_requests"]
+        if pr["state"] == "open" and any(r["pr_number"] == pr["number"] for r in truth["reviews"])
+    )  # fmt: skip
+    reviews_before = [r for r in warehouse.reviews(repo.lower()) if r.pr_number == number]
+    simulator.update_pull(repo, number, title="retitled, reviews unchanged")
+    simulator.reset_stats()
+    report = run_sync(simulator, warehouse, repo, strategy="rest")
+    assert differences(simulator, warehouse, repo) == []
+    reviews_route = [
+        statuses
+        for route, statuses in simulator.stats()["by_route_status"].items()
+        if route.endswith("/reviews")
+    ]
+    assert reviews_route and sum(s.get("304", s.get(304, 0)) for s in reviews_route) == report.pull_requests
+    assert report.points == report.requests - report.not_modified
+    assert [r for r in warehouse.reviews(repo.lower()) if r.pr_number == number] == reviews_before
+
+    simulator.add_review(repo, number, state="APPROVED", author="kim")
+    report = run_sync(simulator, warehouse, repo, strategy="rest")
+    assert differences(simulator, warehouse, repo) == []
+    assert any(r.author_login == "kim" for r in warehouse.reviews(repo.lower()) if r.pr_number == number)
+
+
 def _mutate_review_metrics(sim: GitHubSimulator, repo: str) -> set[int]:
     from prsync_dagster_tests.test_sync_engine import mutate_review_metrics
 
@@ -346,3 +378,30 @@ def test_a_repository_first_synced_after_the_upgrade_is_not_flagged(
     assert report.refetch_reason is None
     state = warehouse.get_state(repo.lower())
     assert state is not None and not state.needs_full_refetch
+
+
+def test_status_says_a_repository_awaits_its_upgrade_refetch(
+    simulator: GitHubSimulator, duckdb_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    from prsync_dagster import cli
+    from prsync_dagster.cli import app
+
+    repo = simulator.repos()[0]
+    _build_previous_warehouse(duckdb_url, simulator, repo)
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("PRSYNC_WAREHOUSE_URL", duckdb_url)
+    monkeypatch.setattr(cli, "out", Console(highlight=False, width=400))  # no folded cells
+    result = CliRunner().invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    assert "next sync refetches in full: schema upgrade" in result.output
+    with open_warehouse(duckdb_url) as wh:
+        run_sync(simulator, wh, repo)
+    result = CliRunner().invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    assert "schema upgrade)" not in result.output  # the mark is gone
+    assert "full refetch after the schema upgrade" in result.output  # the last sync says why

@@ -38,6 +38,7 @@ CONTRACT_COLUMNS = {
         "last_success_at", "last_error", "last_error_at", "strategy", "last_report", "needs_full_refetch",
     },
     "schema_migrations": {"version", "name", "applied_at"},
+    "rest_etags": {"repo", "pr_number", "resource", "etag"},
     # issue 10 (migration 0004): derived review-metrics tables
     "pull_request_metrics": {
         "repo", "number", "author_login", "title", "html_url", "state", "draft", "created_at",

@@ -425,23 +425,37 @@ class PullRequestWithReviews(BaseModel):
     pull_request: PullRequestRecord
     reviews: tuple[ReviewRecord, ...]
     timeline: tuple[TimelineRecord, ...] = ()
+    #: GitHub answered the conditional reviews request 304: the stored reviews are current and
+    #: are kept (``reviews`` is then empty and means nothing).
+    reviews_unchanged: bool = False
+    #: ETag of the PR's REST review list when it fit one page (stored for the next conditional
+    #: request); None when the reviews came from GraphQL or several pages.
+    reviews_etag: str | None = None
 
     @classmethod
     def build(
         cls,
         pull_request: PullRequestRecord,
-        reviews: Iterable[ReviewRecord],
+        reviews: Iterable[ReviewRecord] | None,
         timeline: Iterable[TimelineRecord],
+        reviews_etag: str | None = None,
     ) -> PullRequestWithReviews:
         """The PR with ``ready_for_review_at`` set from its timeline (CONTRACT.md: the FIRST
         ``ready_for_review`` event; None when there is none, i.e. the PR never was a draft).
 
-        Events are deduplicated by node id (a timeline page boundary can repeat one).
+        Events are deduplicated by node id (a timeline page boundary can repeat one). ``reviews``
+        None means GitHub said they did not change (304): the stored ones are kept.
         """
         events = tuple({event.node_id: event for event in timeline}.values())
         ready = [event.created_at for event in events if event.event == "ready_for_review"]
         pull_request = pull_request.model_copy(update={"ready_for_review_at": min(ready) if ready else None})
-        return cls(pull_request=pull_request, reviews=tuple(reviews), timeline=events)
+        return cls(
+            pull_request=pull_request,
+            reviews=tuple(reviews or ()),
+            timeline=events,
+            reviews_unchanged=reviews is None,
+            reviews_etag=reviews_etag,
+        )
 
 
 def graphql_login(actor: dict[str, Any] | None) -> str | None:

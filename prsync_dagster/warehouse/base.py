@@ -135,6 +135,11 @@ class Warehouse(abc.ABC):
         """Every stored timeline event of a repository, ordered by (pr_number, created_at, node_id)."""
 
     @abc.abstractmethod
+    def review_etags(self, repo: str, numbers: Sequence[int]) -> dict[int, str]:
+        """PR number -> ETag of its last single-page REST review list, for those of ``numbers``
+        that have one (the REST stream asks again conditionally: a 304 costs nothing)."""
+
+    @abc.abstractmethod
     def timeline_count(self, repo: str) -> int:
         """Stored timeline events of one repository."""
 

@@ -191,6 +191,23 @@ WHERE repo = %s
   AND id NOT IN (SELECT unnest(%s::BIGINT[]))
 """
 
+# ETags of single-page REST review lists: those of the PRs whose reviews were read again are
+# replaced (a PR read over GraphQL or over several pages keeps none).
+DELETE_REVIEW_ETAGS = """
+DELETE FROM github.rest_etags
+WHERE repo = %s AND resource = 'reviews' AND pr_number IN (SELECT unnest(%s::INTEGER[]))
+"""
+
+INSERT_REVIEW_ETAGS = """
+INSERT INTO github.rest_etags (repo, pr_number, resource, etag)
+SELECT %s, unnest(%s::INTEGER[]), 'reviews', unnest(%s::TEXT[])
+"""
+
+SELECT_REVIEW_ETAGS = """
+SELECT pr_number, etag FROM github.rest_etags
+WHERE repo = %s AND resource = 'reviews' AND pr_number IN (SELECT unnest(%s::INTEGER[]))
+"""
+
 # The same for timeline events: a changed PR's stored events are replaced by GitHub's current list.
 DELETE_TIMELINE = """
 DELETE FROM github.pull_request_timeline
@@ -353,12 +370,26 @@ class SqlWarehouse(Warehouse):
         with self._session(f"write {len(batch)} pull requests of {repo}") as executor:
             if pull_requests:
                 numbers = [pr.number for pr in pull_requests]
+                # reviews GitHub answered 304 for are current: kept, with their ETag
+                reread = [item for item in batch if not item.reviews_unchanged]
+                reread_numbers = [item.pull_request.number for item in reread]
+                tagged = [item for item in reread if item.reviews_etag is not None]
                 executor.execute(
                     statements.upsert_pull_requests,
                     _column_arrays(pull_requests, PULL_REQUEST_COLUMNS) + [synced_at],
                 )
-                executor.execute(DELETE_REVIEWS, [repo, numbers, [review.id for review in reviews]])
+                executor.execute(DELETE_REVIEWS, [repo, reread_numbers, [review.id for review in reviews]])
                 executor.execute(DELETE_TIMELINE, [repo, numbers, [event.node_id for event in events]])
+                executor.execute(DELETE_REVIEW_ETAGS, [repo, reread_numbers])
+                if tagged:
+                    executor.execute(
+                        INSERT_REVIEW_ETAGS,
+                        [
+                            repo,
+                            [item.pull_request.number for item in tagged],
+                            [item.reviews_etag for item in tagged],
+                        ],
+                    )
             if reviews:
                 executor.execute(
                     statements.upsert_reviews, _column_arrays(reviews, REVIEW_COLUMNS) + [synced_at]
@@ -407,6 +438,13 @@ class SqlWarehouse(Warehouse):
         with self._session(f"read the timeline events of {repo}") as executor:
             rows = executor.execute(SELECT_TIMELINE, [repo])
         return [TimelineRecord(**dict(zip(names, row, strict=True))) for row in rows]
+
+    def review_etags(self, repo: str, numbers: Sequence[int]) -> dict[int, str]:
+        if not numbers:
+            return {}
+        with self._session(f"read the review ETags of {repo}") as executor:
+            rows = executor.execute(SELECT_REVIEW_ETAGS, [repo, list(numbers)])
+        return {int(number): str(etag) for number, etag in rows}
 
     def timeline_count(self, repo: str) -> int:
         with self._session(f"count the timeline events of {repo}") as executor:

@@ -44,6 +44,17 @@ CREATE TABLE IF NOT EXISTS github.pull_request_timeline (
 CREATE INDEX IF NOT EXISTS pull_request_timeline_repo_pr_number_idx
     ON github.pull_request_timeline (repo, pr_number);
 
+-- Sync bookkeeping, not data: the ETag of each PR's single-page REST review list (strategy rest).
+-- Asked again with If-None-Match, GitHub answers 304 when the reviews did not change, which costs
+-- no rate-limit point; the stored reviews are then GitHub's current ones and are kept.
+CREATE TABLE IF NOT EXISTS github.rest_etags (
+    repo       TEXT    NOT NULL,
+    pr_number  INTEGER NOT NULL,
+    resource   TEXT    NOT NULL CHECK (resource IN ('reviews')),
+    etag       TEXT    NOT NULL,
+    PRIMARY KEY (repo, pr_number, resource)
+);
+
 ALTER TABLE github.sync_state ADD COLUMN needs_full_refetch BOOLEAN NOT NULL DEFAULT false;
 -- Every repository with stored state predates the new columns: refetch it in full once.
 UPDATE github.sync_state SET needs_full_refetch = true;

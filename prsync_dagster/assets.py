@@ -6,7 +6,6 @@ materializes all or none. The asset is thin: it reads config and resources, call
 engine, and reports the engine's figures as materialization metadata.
 """
 
-import os
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -17,6 +16,7 @@ from dagster import (
     AssetSpec,
     Backoff,
     Config,
+    DagsterExecutionInterruptedError,
     Failure,
     FreshnessPolicy,
     Jitter,
@@ -28,20 +28,13 @@ from dagster import (
 )
 from pydantic import Field
 
-from prsync_dagster.errors import (
-    ConfigurationError,
-    GitHubAuthError,
-    GraphQLUnavailableError,
-    InvalidRepositoryName,
-    MalformedPayloadError,
-    RateLimitedError,
-    RepositoryNotFound,
-)
+from prsync_dagster.errors import RateLimitedError, is_permanent
 from prsync_dagster.observability import report_sync_error
 from prsync_dagster.partitions import repositories
 from prsync_dagster.repos import normalize_repo
 from prsync_dagster.resources import GitHubResource, WarehouseResource
-from prsync_dagster.sync import SyncOptions, SyncReport, sync_repository
+from prsync_dagster.settings import Settings
+from prsync_dagster.sync import SyncOptions, SyncReport, describe_error, sync_repository
 
 PULL_REQUESTS = AssetKey(["github", "pull_requests"])
 PULL_REQUEST_REVIEWS = AssetKey(["github", "pull_request_reviews"])
@@ -53,15 +46,9 @@ GITHUB_POOL = "github_api"
 #: No repository's data may be older than a day.
 FRESHNESS = FreshnessPolicy.time_window(fail_window=timedelta(hours=24), warn_window=timedelta(hours=12))
 
-#: Errors that another attempt cannot fix: fail at once with the reason.
-PERMANENT_ERRORS = (
-    InvalidRepositoryName,
-    RepositoryNotFound,
-    GitHubAuthError,
-    GraphQLUnavailableError,
-    ConfigurationError,
-    MalformedPayloadError,
-)
+#: Shown in the UI. The warehouse backend (DuckDB or Postgres) is a run-time setting, so it is not
+#: a kind: kinds are fixed when the code location loads (the run's metadata names the backend).
+KINDS = {"github", "sql"}
 
 
 class SyncConfig(Config):
@@ -78,11 +65,6 @@ class SyncConfig(Config):
     )
 
 
-def _warehouse_kind() -> str:
-    url = os.environ.get("PRSYNC_WAREHOUSE_URL", "")
-    return "postgres" if url.startswith("postgres") else "duckdb"
-
-
 @multi_asset(
     name="sync_github_repository",
     specs=[
@@ -91,7 +73,7 @@ def _warehouse_kind() -> str:
             description="Pull requests of each tracked repository (table github.pull_requests), "
             "kept current incrementally.",
             group_name=GROUP,
-            kinds={"github", _warehouse_kind()},
+            kinds=KINDS,
             freshness_policy=FRESHNESS,
             metadata={"dagster/table_name": "github.pull_requests"},
         ),
@@ -100,7 +82,7 @@ def _warehouse_kind() -> str:
             description="Reviews of those pull requests (table github.pull_request_reviews); a changed "
             "PR's reviews are replaced, so dismissals and deletions are captured.",
             group_name=GROUP,
-            kinds={"github", _warehouse_kind()},
+            kinds=KINDS,
             freshness_policy=FRESHNESS,
             deps=[PULL_REQUESTS],
             metadata={"dagster/table_name": "github.pull_request_reviews"},
@@ -111,7 +93,7 @@ def _warehouse_kind() -> str:
             "github.pull_request_timeline: review_requested, review_request_removed, ready_for_review, "
             "convert_to_draft); a changed PR's events are replaced.",
             group_name=GROUP,
-            kinds={"github", _warehouse_kind()},
+            kinds=KINDS,
             freshness_policy=FRESHNESS,
             deps=[PULL_REQUESTS],
             metadata={"dagster/table_name": "github.pull_request_timeline"},
@@ -128,15 +110,22 @@ def sync_github_repository(
     github: GitHubResource,
     warehouse: WarehouseResource,
 ) -> Iterator[MaterializeResult]:
-    """Fetch what changed on GitHub since this repository's last successful sync and upsert it."""
+    """Fetch what changed on GitHub since this repository's last successful sync and upsert it.
+
+    Failures carry the engine's one-line reason (the same text as ``sync_state.last_error`` and
+    the CLI): errors no retry can fix (:func:`prsync_dagster.errors.is_permanent`) fail at once,
+    others are retried by the ``RetryPolicy``; a rate limit beyond the wait cap reschedules the
+    attempt after the reset; interrupts (run termination) are never retried.
+    """
     try:
         repo = normalize_repo(context.partition_key)
+        settings = Settings.from_env()
         options = SyncOptions(
-            strategy=github.sync_strategy(),
+            strategy=github.sync_strategy(settings),
             full_refresh=config.full_refresh,
             review_sweep_days=config.review_sweep_days,
         )
-        client_factory = github.client_factory()
+        client_factory = github.client_factory(settings)
         with warehouse.open() as store:
             report = sync_repository(repo, client_factory, store, options, log=context.log.info)
             pull_requests, reviews = store.counts(repo)
@@ -144,12 +133,13 @@ def sync_github_repository(
     except RateLimitedError as exc:
         context.log.warning(f"{exc}; the attempt is rescheduled after the reset")
         raise RetryRequested(max_retries=3, seconds_to_wait=exc.seconds_to_wait) from None
-    except PERMANENT_ERRORS as exc:
-        report_sync_error(exc, repo=context.partition_key, run_id=context.run.run_id)
-        raise Failure(description=str(exc), allow_retries=False) from None
+    except (DagsterExecutionInterruptedError, KeyboardInterrupt) as exc:
+        # Dagster turns an interrupt into a retry when the op has a RetryPolicy (its
+        # op_execution_error_boundary); a run someone stopped must stop (issue 9.1).
+        raise Failure(description=describe_error(exc), allow_retries=False) from None
     except Exception as exc:
         report_sync_error(exc, repo=context.partition_key, run_id=context.run.run_id)
-        raise
+        raise Failure(description=describe_error(exc), allow_retries=not is_permanent(exc)) from exc
     for warning in report.warnings:
         context.log.warning(warning)
     common = report_metadata(report)
@@ -176,7 +166,17 @@ def sync_github_repository(
 
 
 def report_metadata(report: SyncReport) -> dict[str, Any]:
-    """The figures of a sync as they appear on every materialization in the UI."""
+    """The figures of a sync as they appear on every materialization in the UI.
+
+    ``rate_limit_remaining_core`` / ``_graphql`` appear only when GitHub reported them during this
+    sync (a sync answered by a 304 alone never touches the GraphQL budget): no placeholder values
+    (issue 9.7).
+    """
+    remaining = {
+        f"rate_limit_remaining_{resource}": value
+        for resource, value in sorted(report.rate_limit_remaining.items())
+        if resource in ("core", "graphql")
+    }
     return {
         "strategy": report.strategy,
         "fetched_with": report.fetched_with,
@@ -188,8 +188,6 @@ def report_metadata(report: SyncReport) -> dict[str, Any]:
         "rate_limit_points": report.points,
         "rest_points": report.rest_points,
         "graphql_points": report.graphql_points,
-        "rate_limit_remaining_core": report.rate_limit_remaining.get("core", -1),
-        "rate_limit_remaining_graphql": report.rate_limit_remaining.get("graphql", -1),
         "cursor_before": MetadataValue.text(
             report.cursor_before.isoformat() if report.cursor_before else "none"
         ),
@@ -200,4 +198,5 @@ def report_metadata(report: SyncReport) -> dict[str, Any]:
         "duration_s": report.seconds,
         # why a repository with a cursor was refetched in full (migration 0002), or "none"
         "refetch_reason": MetadataValue.text(report.refetch_reason or "none"),
+        **remaining,
     }

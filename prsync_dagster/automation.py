@@ -5,7 +5,6 @@ repository daily and says, per repository, when one falls behind.
 """
 
 import contextlib
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -37,6 +36,7 @@ from prsync_dagster.metrics.assets import PULL_REQUEST_METRICS
 from prsync_dagster.partitions import REPOSITORIES, repositories
 from prsync_dagster.repos import normalize_repo
 from prsync_dagster.resources import WarehouseResource
+from prsync_dagster.settings import Settings
 from prsync_dagster.warehouse.base import SyncState
 
 SYNC_JOB_NAME = "github_sync"
@@ -63,7 +63,9 @@ def registered_repositories(instance: DagsterInstance) -> dict[str, str]:
 
     The UI's "Add partition" accepts any spelling (``Octo-Org/Hello-World``); the asset stores rows
     under the lower-cased name, so a repository counts once whatever its key's spelling (the
-    lower-case key wins if both exist). Keys that are not repository names are left out.
+    lower-case key wins if both exist). Keys that are not repository names are left out (see
+    :func:`invalid_partition_keys`). Every tick runs the partition key returned here, never the
+    normalized name, which need not exist as a partition (issue 9.3).
     """
     registered: dict[str, str] = {}
     for key in sorted(instance.get_dynamic_partitions(REPOSITORIES)):
@@ -74,6 +76,17 @@ def registered_repositories(instance: DagsterInstance) -> dict[str, str]:
         if name not in registered or key == name:
             registered[name] = key
     return registered
+
+
+def invalid_partition_keys(instance: DagsterInstance) -> dict[str, str]:
+    """Registered keys that are no repository name -> the one-line reason (from :mod:`repos`)."""
+    invalid: dict[str, str] = {}
+    for key in sorted(instance.get_dynamic_partitions(REPOSITORIES)):
+        try:
+            normalize_repo(key)
+        except InvalidRepositoryName as exc:
+            invalid[key] = str(exc)
+    return invalid
 
 
 def repositories_syncing(instance: DagsterInstance) -> set[str]:
@@ -121,9 +134,9 @@ def weekly_review_sweep(context: ScheduleEvaluationContext) -> Iterator[RunReque
     scheduled = context.scheduled_execution_time or datetime.now(UTC)
     day = scheduled.astimezone(UTC).strftime("%Y-%m-%d")
     run_config = {"ops": {"sync_github_repository": {"config": {"review_sweep_days": SWEEP_DAYS}}}}
-    for key in registered_repositories(context.instance):
+    for name, key in registered_repositories(context.instance).items():
         yield RunRequest(
-            run_key=f"sweep:{key}@{day}",
+            run_key=f"sweep:{name}@{day}",
             partition_key=key,
             run_config=run_config,
             tags={"prsync/trigger": "sweep"},
@@ -135,18 +148,13 @@ def weekly_review_sweep(context: ScheduleEvaluationContext) -> Iterator[RunReque
     minimum_interval_seconds=60,
     default_status=DefaultSensorStatus.RUNNING,
     job=github_sync_job,
-    description="Keeps the repositories listed in PRSYNC_REPOS registered (never removes any) and "
-    "starts the first sync of each repository it adds.",
+    description="Keeps the repositories listed in PRSYNC_REPOS (owner/name or pasted GitHub URLs) "
+    "registered (never removes any) and starts the first sync of each repository it adds.",
 )
 def tracked_repositories(context: SensorEvaluationContext) -> SensorResult | SkipReason:
-    wanted: list[str] = []
-    for raw in os.environ.get("PRSYNC_REPOS", "").split(","):
-        if not raw.strip():
-            continue
-        try:
-            wanted.append(normalize_repo(raw))
-        except InvalidRepositoryName as exc:
-            context.log.warning(f"PRSYNC_REPOS: {exc}")
+    wanted, problems = Settings.from_env().tracked_repos()
+    for problem in problems:
+        context.log.warning(problem)
     existing = set(registered_repositories(context.instance))
     new = sorted(set(wanted) - existing)
     if not new:
@@ -176,18 +184,25 @@ def every_repository_synced_within_24h(
     syncing = repositories_syncing(context.instance)
     with warehouse.open() as store:
         states = {state.repo: state for state in store.list_states()}
-    return evaluate_freshness(names, states, datetime.now(UTC), syncing=syncing)
+    invalid = invalid_partition_keys(context.instance)
+    return evaluate_freshness(names, states, datetime.now(UTC), syncing=syncing, invalid=invalid)
 
 
 def evaluate_freshness(
-    keys: list[str], states: dict[str, SyncState], now: datetime, syncing: set[str] | None = None
+    keys: list[str],
+    states: dict[str, SyncState],
+    now: datetime,
+    syncing: set[str] | None = None,
+    invalid: dict[str, str] | None = None,
 ) -> AssetCheckResult:
     """The check's verdict, separate from Dagster so it is easy to reason about (and to test).
 
     A repository whose first sync is running (e.g. in the same backfill that runs this check) has
-    not fallen behind yet; it is reported as pending, not stale.
+    not fallen behind yet; it is reported as pending, not stale. Registered keys that are no
+    repository name (``invalid``: key -> reason) fail the check, each named with its reason: such a
+    partition can never sync, and the check must not call it fine (issue 9.3).
     """
-    stale: dict[str, str] = {}
+    stale: dict[str, str] = {key: f"invalid key: {reason}" for key, reason in (invalid or {}).items()}
     pending: list[str] = []
     for key in keys:
         state = states.get(key)
@@ -200,10 +215,11 @@ def evaluate_freshness(
         lag = now - state.last_success_at
         if lag > MAX_AGE:
             stale[key] = f"last success {format_lag(lag)} ago"
+    total = len(keys) + len(invalid or {})
     description = (
         f"{len(keys) - len(pending)} repositories synced within 24 h"
         if not stale
-        else f"{len(stale)} of {len(keys)} repositories stale: "
+        else f"{len(stale)} of {total} repositories stale: "
         + "; ".join(f"{key} ({why})" for key, why in stale.items())
     )
     if pending:
@@ -213,7 +229,7 @@ def evaluate_freshness(
         severity=AssetCheckSeverity.ERROR,
         description=description[:2000],
         metadata={
-            "repositories": len(keys),
+            "repositories": total,
             "stale": len(stale),
             "stale_repositories": MetadataValue.json(stale),
             "first_sync_in_progress": MetadataValue.json(pending),

@@ -2,30 +2,55 @@
 
 The CLI is a thin client of the Dagster instance in ``$DAGSTER_HOME``: repositories are the
 ``repositories`` dynamic partitions, and ``prsync sync`` launches the same ``github_sync`` job
-the schedule and the UI launch, so every run shows up in the Dagster UI with its figures.
+the schedule and the UI launch (through :mod:`prsync_dagster.runs`), so every run shows up in the
+Dagster UI with its figures.
+
+Conventions (README, "CLI"): results on stdout, progress and errors on stderr; a failure is one
+line ``prsync: error: REASON`` and exit status 1; an interrupt (SIGINT, SIGTERM) stops within
+seconds with exit status 130 or 143 (``128 + signal``, as shells report it).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
-from prsync_dagster.errors import PrsyncError
+from prsync_dagster import runs
+from prsync_dagster.errors import InvalidRepositoryName, PrsyncError, RepositoryNotFound
 from prsync_dagster.partitions import REPOSITORIES
 from prsync_dagster.report import report_command
-from prsync_dagster.repos import normalize_repo
+from prsync_dagster.repos import normalize_repo, parse_repo
+from prsync_dagster.runs import (
+    Interrupted,
+    InterruptGuard,
+    SyncOutcome,
+    run_syncs,
+    signal_name,
+    sync_summary_table,
+)
 from prsync_dagster.secrets import redact
+from prsync_dagster.settings import Settings
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance
@@ -44,12 +69,29 @@ repos_app = typer.Typer(
 )
 app.add_typer(repos_app, name="repos")
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-if not out.is_terminal:  # piped or captured: rich would wrap tables at 80 columns
-    out = Console(highlight=False, width=140)
-if not err.is_terminal:
-    err = Console(stderr=True, highlight=False, width=140)
+#: Width of output that goes to a file or pipe (no terminal to fit, ``COLUMNS`` unset): wide
+#: enough that no table is cut or wrapped in logs and scripts (``prsync status`` needs ~150).
+PIPE_WIDTH = 200
+
+
+def _console(stderr: bool) -> Console:
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        console = Console(stderr=stderr, highlight=False, width=PIPE_WIDTH)
+    return console
+
+
+out = _console(stderr=False)
+err = _console(stderr=True)
+
+
+@app.callback()
+def _setup() -> None:
+    """Size the consoles for this invocation (its terminal, or ``COLUMNS``), not for import time."""
+    global out, err
+    out = _console(stderr=False)
+    err = _console(stderr=True)
+
 
 T = TypeVar("T")
 
@@ -78,66 +120,151 @@ def guarded(function: Callable[..., T]) -> Callable[..., T]:
 
 
 def ensure_dagster_home() -> Path:
-    """``$DAGSTER_HOME``, defaulting to ``./.prsync`` so the CLI works in a fresh checkout."""
-    home = os.environ.get("DAGSTER_HOME")
-    if not home:
-        home = str(Path(".prsync").resolve())
-        os.environ["DAGSTER_HOME"] = home
-        err.print(f"DAGSTER_HOME is not set; using {home}", markup=False)
-        path = Path(home)
-        path.mkdir(parents=True, exist_ok=True)
-        config = path / "dagster.yaml"
-        if not config.exists():
-            config.write_text(
-                "# written by prsync for its default DAGSTER_HOME\ntelemetry:\n  enabled: false\n"
-            )
-    path = Path(home)
-    if not path.is_absolute():
-        raise CliError(f"DAGSTER_HOME must be an absolute path, got {home!r}")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """``$DAGSTER_HOME`` (see :func:`prsync_dagster.runs.ensure_dagster_home`), announced on stderr
+    when the default is used."""
+    return runs.ensure_dagster_home(announce=lambda text: err.print(text, markup=False))
 
 
 @contextmanager
 def dagster_instance() -> Iterator[DagsterInstance]:
-    from dagster import DagsterInstance
-
+    """The Dagster instance of ``$DAGSTER_HOME`` (the default one announced on stderr)."""
     ensure_dagster_home()
-    instance = DagsterInstance.get()
-    try:
+    with runs.dagster_instance() as instance:
         yield instance
-    finally:
-        instance.dispose()
 
 
-def normalize_all(names: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(normalize_repo(name) for name in names))
+def parse_all(names: Sequence[str]) -> list[str]:
+    """Each name (``owner/name`` or a pasted GitHub URL) as its key, duplicates dropped, in order.
+
+    Raises :class:`InvalidRepositoryName` for the first invalid one: a command that names an
+    invalid repository changes nothing.
+    """
+    return list(dict.fromkeys(parse_repo(name) for name in names))
+
+
+@dataclass
+class Registered:
+    """The ``repositories`` partitions, read the way every entry point reads them (repos.py).
+
+    ``keys``: normalized ``owner/name`` -> the partition keys registered for it (usually just the
+    normalized one; a key added from the UI may be spelled differently). ``invalid``: registered
+    keys that are no repository name -> the one-line reason.
+    """
+
+    keys: dict[str, list[str]] = field(default_factory=dict)
+    invalid: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, instance: DagsterInstance) -> Registered:
+        registered = cls()
+        for partition_key in sorted(instance.get_dynamic_partitions(REPOSITORIES)):
+            try:
+                key = normalize_repo(partition_key)
+            except InvalidRepositoryName as exc:
+                registered.invalid[partition_key] = str(exc)
+                continue
+            registered.keys.setdefault(key, []).append(partition_key)
+        return registered
+
+    def partition_key(self, key: str) -> str | None:
+        """The partition to run for ``key``: the normalized spelling if registered, else another."""
+        spellings = self.keys.get(key)
+        if not spellings:
+            return None
+        return key if key in spellings else spellings[0]
+
+
+def verify_repositories(keys: Sequence[str], settings: Settings) -> dict[str, str]:
+    """Check that each repository exists and this token can read it: one ``GET /repos/{owner}/{name}``.
+
+    Returns key -> GitHub's current ``full_name`` (it differs after a rename). Raises
+    :class:`CliError` naming the first repository that is not readable, with the reason (GitHub
+    answers 404 both for a missing repository and for one the token may not see, on purpose:
+    https://docs.github.com/en/rest/repos/repos#get-a-repository). No retries: a typo should not
+    cost minutes; ``--no-verify`` skips the check when offline.
+    """
+    from prsync_dagster.github.client import ClientSettings, GitHubClient
+    from prsync_dagster.resources import GitHubResource
+
+    settings.check_credentials()
+    credentials = GitHubResource().credentials(settings)  # secrets through EnvVar, as in a run
+    once = ClientSettings(api_url=settings.github_api_url, max_retries=0, connect_retry_s=0)
+    names: dict[str, str] = {}
+    for key in keys:
+        owner, name = key.split("/")
+        client = GitHubClient(credentials, once, owner)
+        try:
+            response = client.get(f"/repos/{owner}/{name}")
+        except RepositoryNotFound:
+            raise CliError(
+                f"{key}: not found or not visible to this token (GitHub answered 404); "
+                "check the spelling, or the token's access to it"
+            ) from None
+        except PrsyncError as exc:
+            raise CliError(
+                f"{key}: could not check it on GitHub: {exc} (--no-verify skips the check)"
+            ) from None
+        finally:
+            client.close()
+        data = response.data if isinstance(response.data, dict) else {}
+        names[key] = str(data.get("full_name") or key)
+    return names
+
+
+def _no_verify_option() -> Any:
+    return typer.Option(
+        "--no-verify", help="Do not check on GitHub that the repositories exist (offline use)."
+    )
 
 
 @repos_app.command("add")
 @guarded
-def repos_add(names: Annotated[list[str], typer.Argument(metavar="OWNER/NAME...")]) -> None:
-    """Register repositories (adds Dagster partitions; the next schedule tick syncs them)."""
-    keys = normalize_all(names)
+def repos_add(
+    names: Annotated[list[str], typer.Argument(metavar="OWNER/NAME|URL...")],
+    no_verify: Annotated[bool, _no_verify_option()] = False,
+) -> None:
+    """Register repositories (adds Dagster partitions; the next schedule tick syncs them).
+
+    Each is checked on GitHub first (one request); a pasted GitHub URL is accepted.
+    """
+    keys = parse_all(names)
     with dagster_instance() as instance:
-        existing = set(instance.get_dynamic_partitions(REPOSITORIES))
-        new = [key for key in keys if key not in existing]
+        registered = Registered.read(instance)
+        new = [key for key in keys if key not in registered.keys]
+        full_names = {} if no_verify or not new else verify_repositories(new, Settings.from_env())
         if new:
             instance.add_dynamic_partitions(REPOSITORIES, new)
     for key in keys:
-        out.print(f"{'added' if key in new else 'already registered'}: {key}", markup=False)
+        if key in new:
+            renamed = full_names.get(key, key)
+            note = f" (GitHub calls it {renamed} now)" if renamed.lower() != key else ""
+            out.print(f"added: {key}{note}", markup=False)
+        else:
+            spellings = registered.keys[key]
+            note = "" if key in spellings else f" (as {', '.join(spellings)})"
+            out.print(f"already registered: {key}{note}", markup=False)
 
 
 @repos_app.command("remove")
 @guarded
-def repos_remove(names: Annotated[list[str], typer.Argument(metavar="OWNER/NAME...")]) -> None:
-    """Unregister repositories (stops syncing them; their stored rows are kept)."""
-    keys = normalize_all(names)
+def repos_remove(names: Annotated[list[str], typer.Argument(metavar="OWNER/NAME|URL...")]) -> None:
+    """Unregister repositories (stops syncing them; their stored rows are kept).
+
+    Removes every registered spelling of each repository; an invalid registered key can be
+    removed by giving it exactly as listed.
+    """
     with dagster_instance() as instance:
-        existing = set(instance.get_dynamic_partitions(REPOSITORIES))
-        for key in keys:
-            if key in existing:
-                instance.delete_dynamic_partition(REPOSITORIES, key)
+        registered = Registered.read(instance)
+        for name in names:
+            if name in registered.invalid:
+                instance.delete_dynamic_partition(REPOSITORIES, name)
+                out.print(f"removed: {name} (an invalid key)", markup=False)
+                continue
+            key = parse_repo(name)
+            spellings = registered.keys.get(key, [])
+            for spelling in spellings:
+                instance.delete_dynamic_partition(REPOSITORIES, spelling)
+            if spellings:
                 out.print(f"removed: {key} (stored rows are kept)", markup=False)
             else:
                 out.print(f"not registered: {key}", markup=False)
@@ -146,181 +273,180 @@ def repos_remove(names: Annotated[list[str], typer.Argument(metavar="OWNER/NAME.
 @repos_app.command("list")
 @guarded
 def repos_list() -> None:
-    """List registered repositories."""
+    """List registered repositories (one key per line, as registered)."""
     with dagster_instance() as instance:
         for key in sorted(instance.get_dynamic_partitions(REPOSITORIES)):
             out.print(key, markup=False)
 
 
-@dataclass
-class SyncOutcome:
-    repo: str
-    success: bool
-    run_id: str
-    error: str | None
-    report: dict[str, Any]
-
-
-def check_environment() -> None:
+def check_environment(settings: Settings) -> None:
     """Fail early, in one line, on settings a sync cannot work without."""
-    from prsync_dagster.github.client import validate_api_url
-    from prsync_dagster.sync import parse_strategy
     from prsync_dagster.warehouse import open_warehouse
 
-    if not os.environ.get("GITHUB_TOKEN") and not os.environ.get("GITHUB_APP_ID"):
-        raise CliError(
-            "GITHUB_TOKEN is not set: export a GitHub token (or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY)"
-        )
-    if os.environ.get("GITHUB_APP_ID") and not os.environ.get("GITHUB_APP_PRIVATE_KEY"):
-        raise CliError("GITHUB_APP_ID is set but GITHUB_APP_PRIVATE_KEY is not")
-    if os.environ.get("GITHUB_API_URL"):
-        validate_api_url(os.environ["GITHUB_API_URL"])
-    if os.environ.get("PRSYNC_GITHUB_STRATEGY"):
-        parse_strategy(os.environ["PRSYNC_GITHUB_STRATEGY"])
-    with open_warehouse(os.environ.get("PRSYNC_WAREHOUSE_URL") or None) as warehouse:
+    settings.check_credentials()
+    with open_warehouse(settings.warehouse_url) as warehouse:
         warehouse.migrate()
 
 
-def run_syncs(
-    keys: Sequence[str],
-    full_refresh: bool,
-    instance: DagsterInstance,
-    on_done: Callable[[SyncOutcome], None] | None = None,
-    log_level: str = "CRITICAL",
-) -> list[SyncOutcome]:
-    """Materialize each partition in its own run (recorded in the instance, visible in the UI)."""
-    from prsync_dagster.definitions import defs
-    from prsync_dagster.warehouse import open_warehouse
+#: The engine's progress message while it reads a repository (``sync.RepositorySync``).
+READ_PULL_REQUESTS = re.compile(r": read (\d+) pull requests")
 
-    job = defs.resolve_job_def("github_sync")
-    run_config = {
-        "ops": {"sync_github_repository": {"config": {"full_refresh": full_refresh}}},
-        # the CLI prints its own summary; Dagster's per-event console log is noise here
-        "loggers": {"console": {"config": {"log_level": log_level}}},
-    }
-    outcomes = []
-    for key in keys:
-        result = job.execute_in_process(
-            run_config=run_config,
-            instance=instance,
-            partition_key=key,
-            raise_on_error=False,
-            tags={"prsync/trigger": "cli"},
+
+class SyncProgress:
+    """``prsync sync``'s progress on stderr: repositories done / total and PRs fetched so far.
+
+    A live bar on a terminal (rich.progress); one line per finished repository either way, so a
+    log of a non-interactive run says the same.
+    """
+
+    def __init__(self, console: Console, total: int) -> None:
+        self.console = console
+        #: PRs of the repositories done, and read so far by the one in progress
+        self.pull_requests = 0
+        self.current = 0
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("repositories, {task.fields[prs]} PRs fetched"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not console.is_terminal,
+            transient=True,
         )
-        with open_warehouse(os.environ.get("PRSYNC_WAREHOUSE_URL") or None) as warehouse:
-            state = warehouse.get_state(key)
-        error = None if result.success else (_run_error(result) or (state.last_error if state else None))
-        outcome = SyncOutcome(
-            repo=key,
-            success=result.success,
-            run_id=result.run_id,
-            error=redact(error) if error else None,
-            report=state.last_report if state and result.success else {},
-        )
-        outcomes.append(outcome)
-        if on_done:
-            on_done(outcome)
-    return outcomes
+        self.task = self.progress.add_task("syncing", total=total, prs=0)
 
+    def __enter__(self) -> SyncProgress:
+        self.progress.start()
+        return self
 
-def _run_error(result: Any) -> str | None:
-    """The first failure's reason, as the asset worded it (not the exception's class path)."""
-    for event in result.all_events:
-        if not (event.is_step_failure or event.is_failure):
-            continue
-        data = event.event_specific_data
-        user_failure = getattr(data, "user_failure_data", None)
-        if user_failure is not None and user_failure.description:
-            return str(user_failure.description).splitlines()[0]
-        error = getattr(data, "error", None)
-        if error is not None:
-            message = str(getattr(error, "message", error)).strip()
-            first = message.splitlines()[0] if message else ""
-            # "package.module.ErrorClass: reason" -> "reason"
-            head, _, rest = first.partition(": ")
-            return rest if rest and "." in head and " " not in head else first or None
-        if event.message:
-            return str(event.message).splitlines()[0]
-    return None
+    def __exit__(self, *exc_info: object) -> None:
+        self.progress.stop()
 
+    def started(self, key: str) -> None:
+        self.current = 0
+        self.progress.update(self.task, description=f"syncing {key}")
 
-SUMMARY_COLUMNS = (
-    "repository",
-    "result",
-    "fetched with",
-    "PRs",
-    "reviews",
-    "requests",
-    "304s",
-    "points",
-    "seconds",
-)
+    def logged(self, repo: str, message: str) -> None:
+        """The engine's progress messages: ``OWNER/NAME: read N pull requests`` (every 100)."""
+        found = READ_PULL_REQUESTS.search(message)
+        if found:
+            self.current = int(found.group(1))
+            self.progress.update(self.task, prs=self.pull_requests + self.current)
 
-
-def sync_summary_table(outcomes: Sequence[SyncOutcome], title: str) -> Table:
-    """One row per sync: what changed, and what it cost on GitHub."""
-    table = Table(title=title, title_justify="left")
-    for index, column in enumerate(SUMMARY_COLUMNS):
-        table.add_column(column, justify="left" if index < 3 else "right", no_wrap=True)
-    for outcome in outcomes:
+    def done(self, outcome: SyncOutcome) -> None:
         report = outcome.report
-        if not outcome.success:
-            table.add_row(outcome.repo, "[red]failed[/red]", *[""] * (len(SUMMARY_COLUMNS) - 2))
-            continue
-        table.add_row(
-            outcome.repo,
-            "changed" if report.get("changed") else "unchanged",
-            str(report.get("fetched_with", "")),
-            str(report.get("pull_requests", "")),
-            str(report.get("reviews", "")),
-            str(report.get("requests", "")),
-            str(report.get("not_modified", "")),
-            str(report.get("points", "")),
-            f"{report.get('seconds', 0):.2f}",
-        )
-    return table
+        if outcome.success:
+            self.pull_requests += int(report.get("pull_requests") or 0)
+            line = (
+                f"{outcome.repo}: {report.get('pull_requests')} PRs, {report.get('reviews')} reviews, "
+                f"{report.get('requests')} requests, {report.get('points')} points"
+            )
+        else:
+            line = f"{outcome.repo}: {outcome.result}: {outcome.error}"
+        self.progress.console.print(line, markup=False, soft_wrap=True)
+        self.progress.update(self.task, advance=1, prs=self.pull_requests)
+
+
+def interruption_line(signum: int, outcomes: Sequence[SyncOutcome]) -> str:
+    """The one line ``prsync sync`` ends with after SIGINT/SIGTERM."""
+    interrupted = [outcome.repo for outcome in outcomes if outcome.result == "interrupted"]
+    skipped = [outcome.repo for outcome in outcomes if outcome.result == "not started"]
+    parts = [f"prsync: interrupted by {signal_name(signum)}"]
+    parts.append(f"interrupted: {', '.join(interrupted) or 'none'}")
+    if skipped:
+        parts.append(f"not started: {', '.join(skipped)}")
+    return "; ".join(parts)
 
 
 @app.command("sync")
 @guarded
 def sync(
-    names: Annotated[list[str] | None, typer.Argument(metavar="[OWNER/NAME...]")] = None,
+    names: Annotated[list[str] | None, typer.Argument(metavar="[OWNER/NAME|URL...]")] = None,
     full: Annotated[bool, typer.Option("--full", help="Ignore the cursor and refetch everything.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's run log.")] = False,
+    no_verify: Annotated[bool, _no_verify_option()] = False,
 ) -> None:
-    """Sync repositories now (all registered ones when none is given); unregistered ones are added."""
-    keys = normalize_all(names or [])
-    check_environment()
-    with dagster_instance() as instance:
-        registered = set(instance.get_dynamic_partitions(REPOSITORIES))
-        if not keys:
-            keys = sorted(registered)
-            if not keys:
-                raise CliError("no repositories registered: run `prsync repos add OWNER/NAME` first")
-        new = [key for key in keys if key not in registered]
-        if new:
-            instance.add_dynamic_partitions(REPOSITORIES, new)
-            err.print(f"registered {', '.join(new)}", markup=False)
+    """Sync repositories now (all registered ones when none is given); unregistered ones are added.
 
-        def progress(outcome: SyncOutcome) -> None:
-            if outcome.success:
-                report = outcome.report
-                err.print(
-                    f"{outcome.repo}: {report.get('pull_requests')} PRs, {report.get('reviews')} reviews, "
-                    f"{report.get('requests')} requests, {report.get('points')} points",
-                    markup=False,
-                )
-            else:
-                err.print(f"{outcome.repo}: failed: {outcome.error}", markup=False)
+    Ctrl-C (SIGINT) or SIGTERM stops within seconds: the repository in progress is left
+    consistent (its cursor never passes its rows), the next ones are not started, and the exit
+    status is 130 (SIGINT) or 143 (SIGTERM).
+    """
+    requested = parse_all(names or [])
+    settings = Settings.from_env()
+    keys: list[str] = []
+    finished: list[SyncOutcome] = []
 
-        outcomes = run_syncs(
-            keys, full, instance, on_done=progress, log_level="INFO" if verbose else "CRITICAL"
-        )
-    out.print(sync_summary_table(outcomes, "prsync sync"))
+    def so_far() -> list[SyncOutcome]:
+        started = {outcome.repo for outcome in finished}
+        later = [runs.shown_name(key) for key in keys]
+        return finished + [SyncOutcome(repo, "not started") for repo in later if repo not in started]
+
+    guard = InterruptGuard(
+        on_signal=lambda signum: err.print(
+            f"prsync: {signal_name(signum)} received, stopping (send it again to stop at once)",
+            markup=False,
+        ),
+        last_words=lambda: interruption_line(guard.signum or 2, so_far()) + " (stopped without cleanup)",
+    )
+    with guard:
+        try:
+            check_environment(settings)
+            with dagster_instance() as instance:
+                keys = _keys_to_sync(instance, requested, settings, no_verify)
+
+                def done(outcome: SyncOutcome) -> None:
+                    finished.append(outcome)
+                    progress.done(outcome)
+
+                with SyncProgress(err, total=len(keys)) as progress:
+                    run_syncs(
+                        keys,
+                        full,
+                        instance,
+                        on_start=progress.started,
+                        on_done=done,
+                        on_log=progress.logged,
+                        log_level="INFO" if verbose else "CRITICAL",
+                        guard=guard,
+                    )
+        except Interrupted:
+            pass
+    outcomes = so_far()
+    if outcomes:
+        out.print(sync_summary_table(outcomes, "prsync sync"))
+    if guard.signum is not None:
+        err.print(interruption_line(guard.signum, outcomes), markup=False, soft_wrap=True)
+        _exit_promptly.append(guard.exit_code)
+        raise typer.Exit(guard.exit_code)
     failed = [outcome for outcome in outcomes if not outcome.success]
     if failed:
         first = failed[0]
         fail(f"{len(failed)} of {len(outcomes)} syncs failed; {first.repo}: {first.error}")
+
+
+def _keys_to_sync(
+    instance: DagsterInstance, requested: list[str], settings: Settings, no_verify: bool
+) -> list[str]:
+    """The partition keys to run: the requested repositories (new ones checked, then registered),
+    or every registered one (each repository once, whatever its spelling; invalid keys skipped)."""
+    registered = Registered.read(instance)
+    if not requested:
+        for key, reason in registered.invalid.items():
+            err.print(f"skipped {key!r}: {reason} (prsync repos remove it)", markup=False, soft_wrap=True)
+        keys = [registered.partition_key(key) for key in sorted(registered.keys)]
+        if not keys:
+            raise CliError("no repositories registered: run `prsync repos add OWNER/NAME` first")
+        return [key for key in keys if key]
+    new = [key for key in requested if key not in registered.keys]
+    if new:
+        if not no_verify:
+            verify_repositories(new, settings)
+        instance.add_dynamic_partitions(REPOSITORIES, new)
+        err.print(f"registered {', '.join(new)}", markup=False)
+    return [registered.partition_key(key) or key for key in requested]
 
 
 def lag_text(state: SyncState | None, now: datetime) -> str:
@@ -331,67 +457,155 @@ def lag_text(state: SyncState | None, now: datetime) -> str:
     return format_lag(now - state.last_success_at)
 
 
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
 @app.command("status")
 @guarded
-def status() -> None:
-    """One row per repository: status, cursor, last success, lag, PRs, reviews, cost, last error."""
+def status(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Machine-readable: a JSON array, one object per repository.")
+    ] = False,
+) -> None:
+    """One row per repository: status, cursor, last success, lag, PRs, reviews, cost, last error.
+
+    Registered keys in another spelling are shown as the repository they name; registered keys
+    that name no repository are listed as ``invalid`` with the reason. Long errors are cut to the
+    terminal's width; ``--json`` has the full text.
+    """
     from prsync_dagster.warehouse import open_warehouse
 
     with dagster_instance() as instance:
-        registered = set(instance.get_dynamic_partitions(REPOSITORIES))
-    url = os.environ.get("PRSYNC_WAREHOUSE_URL") or None
-    with open_warehouse(url) as warehouse:
+        registered = Registered.read(instance)
+    with open_warehouse(Settings.from_env().warehouse_url) as warehouse:
         warehouse.migrate()
         states = {state.repo: state for state in warehouse.list_states()}
-        keys = sorted(registered | set(states))
+        keys = sorted(set(registered.keys) | set(states))
         counts = {key: warehouse.counts(key) for key in keys}
         location = warehouse.location
     now = datetime.now(UTC)
-    table = Table(title=f"prsync status ({location})", title_justify="left")
-    for column in (
-        "repository",
-        "status",
-        "cursor",
-        "last success",
-        "lag",
-        "PRs",
-        "reviews",
-        "last sync",
-        "last error",
-    ):
-        table.add_column(column, overflow="fold")
-    for key in keys:
-        state = states.get(key)
-        prs, reviews = counts[key]
-        report = state.last_report if state else {}
-        cost = ""
-        if report:
-            cost = (
-                f"{report.get('strategy')}/{report.get('fetched_with')}: "
-                f"{report.get('requests', 0)} req, {report.get('points', 0)} pts"
-            )
-            if report.get("refetch_reason"):
-                cost += ", full refetch after the schema upgrade"
-        label: str = state.status if state else "never synced"
-        if state and state.needs_full_refetch:
-            label += " (next sync refetches in full: schema upgrade)"
-        if key not in registered:
-            label += " (unregistered)"
-        table.add_row(
-            key,
-            label,
-            state.cursor.isoformat()[:19] if state and state.cursor else "",
-            state.last_success_at.isoformat()[:19] if state and state.last_success_at else "",
-            lag_text(state, now),
-            str(prs),
-            str(reviews),
-            cost,
-            redact(state.last_error) if state and state.last_error else "",
-        )
-    if not keys:
+    rows = [_status_row(key, states.get(key), counts[key], registered, now) for key in keys]
+    rows += [
+        {"repo": key, "registered_as": [key], "status": "invalid", "last_error": reason}
+        for key, reason in sorted(registered.invalid.items())
+    ]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    if not rows:
         out.print("no repositories registered or synced yet; run `prsync repos add OWNER/NAME`")
         return
-    out.print(table)
+    out.print(_status_table(rows, f"prsync status ({location})", out.width))
+
+
+def _status_row(
+    key: str, state: SyncState | None, counts: tuple[int, int], registered: Registered, now: datetime
+) -> dict[str, Any]:
+    report = state.last_report if state else {}
+    lag = (now - state.last_success_at).total_seconds() if state and state.last_success_at else None
+    return {
+        "repo": key,
+        "registered_as": registered.keys.get(key, []),
+        "status": state.status if state else "never synced",
+        "cursor": _iso(state.cursor if state else None),
+        "last_attempt_at": _iso(state.last_attempt_at if state else None),
+        "last_success_at": _iso(state.last_success_at if state else None),
+        "lag_seconds": round(lag) if lag is not None else None,
+        "lag": lag_text(state, now),
+        "pull_requests": counts[0],
+        "reviews": counts[1],
+        "full_name": state.full_name if state else None,
+        "last_error": redact(state.last_error) if state and state.last_error else None,
+        "last_report": report or None,
+        # set by migration 0002: the next sync refetches every PR once (issue 13)
+        "needs_full_refetch": bool(state and state.needs_full_refetch),
+    }
+
+
+STATUS_COLUMNS = (
+    "repository",
+    "status",
+    "cursor",
+    "last success",
+    "lag",
+    "PRs",
+    "reviews",
+    "last sync",
+    "last error",
+)
+
+
+#: Dropped in this order when the terminal is too narrow for every column (``--json`` has them).
+OPTIONAL_STATUS_COLUMNS = ("last sync", "cursor", "last success")
+#: The last error keeps at least this many characters (then ``…``).
+ERROR_MIN_WIDTH = 16
+
+
+def _status_table(rows: Sequence[dict[str, Any]], title: str, width: int) -> Table:
+    """One line per repository, fitted to ``width`` (the terminal's): the last error gets the
+    room the other columns leave and is cut with ``…``; when even that does not fit, the least
+    needed columns are left out (cost, cursor, last success). ``--json`` has everything."""
+    cells = [dict(zip(STATUS_COLUMNS, _status_cells(row), strict=True)) for row in rows]
+    natural = {
+        column: max([len(column), *(len(line[column]) for line in cells)]) for column in STATUS_COLUMNS
+    }
+    columns = list(STATUS_COLUMNS)
+
+    def others(shown: list[str]) -> int:
+        # a rich box table: one border per column plus one, and one space of padding each side
+        return sum(natural[column] for column in shown if column != "last error") + 3 * len(shown) + 1
+
+    for optional in OPTIONAL_STATUS_COLUMNS:
+        if others(columns) + min(ERROR_MIN_WIDTH, natural["last error"]) <= width:
+            break
+        columns.remove(optional)
+    table = Table(title=title, title_justify="left", expand=False)
+    for column in columns:
+        table.add_column(
+            column,
+            no_wrap=True,
+            overflow="ellipsis",
+            justify="right" if column in ("PRs", "reviews") else "left",
+            min_width=natural[column] if column != "last error" else None,
+            max_width=max(width - others(columns), len(column)) if column == "last error" else None,
+        )
+    for line in cells:
+        table.add_row(*(line[column] for column in columns))
+    return table
+
+
+def _status_cells(row: dict[str, Any]) -> list[str]:
+    report = row.get("last_report") or {}
+    cost = ""
+    if report:
+        cost = (
+            f"{report.get('strategy')}/{report.get('fetched_with')}: "
+            f"{report.get('requests', 0)} req, {report.get('points', 0)} pts"
+        )
+        if report.get("refetch_reason"):
+            cost += ", full refetch after the schema upgrade"
+    label = str(row["status"])
+    if row.get("needs_full_refetch"):
+        label += " (next sync refetches in full: schema upgrade)"
+    spellings = row.get("registered_as") or []
+    if row["status"] != "invalid":
+        if not spellings:
+            label += " (unregistered)"
+        elif spellings != [row["repo"]]:
+            others = [spelling for spelling in spellings if spelling != row["repo"]]
+            label += f" (as {', '.join(others)})"
+    return [
+        row["repo"],
+        label,
+        (row.get("cursor") or "")[:19],
+        (row.get("last_success_at") or "")[:19],
+        row.get("lag") or "",
+        str(row.get("pull_requests", "")),
+        str(row.get("reviews", "")),
+        cost,
+        " ".join(str(row.get("last_error") or "").split()),
+    ]
 
 
 @app.command("demo")
@@ -408,11 +622,38 @@ def demo(
     run_demo(directory, latency_ms=latency_ms, console=out, progress=err)
 
 
+#: Set when ``prsync sync`` was interrupted: :func:`main` then skips the interpreter's teardown.
+_exit_promptly: list[int] = []
+
+
 app.command("report")(guarded(report_command))  # prsync report (issue 10; prsync_dagster/report.py)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    app(args=list(argv) if argv is not None else sys.argv[1:])
+    """The ``prsync`` console script.
+
+    After an interrupt the process ends right after its last line and the ``atexit`` handlers
+    (Sentry's flush, logging): tearing down the interpreter with Dagster loaded takes seconds on a
+    busy machine, and an operator who pressed Ctrl-C (or a supervisor that sent SIGTERM and waits)
+    should not wait for it. Everything we own is closed by then.
+    """
+    try:
+        app(args=list(argv) if argv is not None else sys.argv[1:])
+    except SystemExit:
+        if _exit_promptly:
+            _leave_now(_exit_promptly[-1])
+        raise
+
+
+def _leave_now(code: int) -> None:
+    import atexit
+
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):
+            stream.flush()
+    with suppress(Exception):
+        atexit._run_exitfuncs()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ and checks the warehouse against the simulator's ground truth.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import tempfile
 import time
@@ -19,16 +20,16 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from prsync_dagster.errors import PrsyncError
+from prsync_dagster.runs import SyncOutcome, dagster_instance, run_syncs, sync_summary_table
+
 if TYPE_CHECKING:
     from github_api_simulator import GitHubSimulator
-
-    from prsync_dagster.cli import SyncOutcome
 
 
 def run_demo(directory: Path | None, *, latency_ms: int, console: Console, progress: Console) -> None:
     from github_api_simulator import GitHubSimulator
 
-    from prsync_dagster.cli import CliError, dagster_instance, run_syncs, sync_summary_table
     from prsync_dagster.partitions import REPOSITORIES
     from prsync_dagster.repos import normalize_repo
 
@@ -41,6 +42,7 @@ def run_demo(directory: Path | None, *, latency_ms: int, console: Console, progr
     for leftover in (database, database.with_suffix(".duckdb.wal")):
         leftover.unlink(missing_ok=True)
     home.mkdir(parents=True, exist_ok=True)
+    warehouse_url = f"duckdb://{database}"
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
 
     with progress.status("starting the GitHub API simulator…"):
@@ -50,7 +52,7 @@ def run_demo(directory: Path | None, *, latency_ms: int, console: Console, progr
             DAGSTER_HOME=str(home),
             GITHUB_API_URL=simulator.url,
             GITHUB_TOKEN=simulator.token,
-            PRSYNC_WAREHOUSE_URL=f"duckdb://{database}",
+            PRSYNC_WAREHOUSE_URL=warehouse_url,
             PRSYNC_GITHUB_STRATEGY=os.environ.get("PRSYNC_GITHUB_STRATEGY", "auto"),
         )
         console.print(f"[bold]GitHub API simulator[/bold] on {simulator.url} (scenario 'small', offline)")
@@ -70,7 +72,7 @@ def run_demo(directory: Path | None, *, latency_ms: int, console: Console, progr
                 console.print(sync_summary_table(outcomes, title))
                 failed = [outcome for outcome in outcomes if not outcome.success]
                 if failed:
-                    raise CliError(f"demo sync of {failed[0].repo} failed: {failed[0].error}")
+                    raise PrsyncError(f"demo sync of {failed[0].repo} failed: {failed[0].error}")
                 return outcomes
 
             sync("1. first sync (everything)")
@@ -84,12 +86,18 @@ def run_demo(directory: Path | None, *, latency_ms: int, console: Console, progr
         console.print(f"review-metrics report: {refreshed_report(workdir / 'report.html')}", markup=False)
     finally:
         simulator.stop()
+    exports = (
+        f"export DAGSTER_HOME={shlex.quote(str(home))} PRSYNC_WAREHOUSE_URL={shlex.quote(warehouse_url)}"
+    )
     console.print(
-        f"\ndemo finished in {time.monotonic() - started:.1f}s. Explore it:\n"
-        f"  DAGSTER_HOME={home} uv run prsync status\n"
-        f"  the DuckDB file above holds schema github (pull_requests, pull_request_reviews, sync_state)\n"
-        f"  (the Dagster UI needs the simulator running: see README, 'Run the simulator')",
+        f"\ndemo finished in {time.monotonic() - started:.1f}s. Explore it (paste into a shell "
+        "in this checkout):\n"
+        f"  {exports}\n"
+        "  uv run prsync status\n"
+        "  (the DuckDB file holds schema github: pull_requests, pull_request_reviews, sync_state;\n"
+        "  the Dagster UI needs the simulator running: see README, 'Run the simulator')",
         markup=False,
+        soft_wrap=True,
     )
 
 

@@ -46,6 +46,18 @@ class GraphQLUnavailableError(GitHubApiError):
     """The GitHub server has no usable GraphQL API (some GitHub Enterprise setups, proxies)."""
 
 
+class GitHubUnreachableError(GitHubApiError):
+    """No answer from GitHub at all (connection refused, DNS, TLS): the message names URL and cause."""
+
+
+class GraphQLTooBigError(GitHubApiError):
+    """GitHub gave up on a GraphQL query as too big or too slow (502/504, or a 200 timeout error)."""
+
+
+class GraphQLPartialDataError(GitHubApiError):
+    """A GraphQL answer carried ``data`` and errors (e.g. ``FORBIDDEN`` on some nodes): incomplete."""
+
+
 class MalformedPayloadError(PrsyncError):
     """A payload from GitHub does not have the shape of a pull request or review."""
 
@@ -64,3 +76,41 @@ class WarehouseLockedError(PrsyncError):
 
 class WarehouseError(PrsyncError):
     """The warehouse could not be opened or written."""
+
+
+#: Errors that another attempt cannot fix (the asset fails at once with the reason, no retries):
+#: bad input and settings, credentials GitHub rejects, a repository that is not there, payloads that
+#: are not what GitHub documents, GitHub unreachable at the connection level (refused, DNS, TLS:
+#: already retried for ``connect_retry_s``; issue 9.2), GraphQL partial data under the ``graphql``
+#: strategy (issue 9.4).
+PERMANENT_ERRORS: tuple[type[BaseException], ...] = (
+    InvalidRepositoryName,
+    RepositoryNotFound,
+    GitHubAuthError,
+    GraphQLUnavailableError,
+    GraphQLPartialDataError,
+    GitHubUnreachableError,
+    ConfigurationError,
+    MalformedPayloadError,
+)
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """Whether no retry can fix ``exc``: one of :data:`PERMANENT_ERRORS`, or a database refusing a
+    value or a constraint (issue 9.6: DuckDB ``ConstraintException``/``ConversionException``,
+    psycopg ``DataError``/``IntegrityError``), also when wrapped in a :class:`WarehouseError`."""
+    import duckdb
+    import psycopg
+
+    storage = (
+        duckdb.ConstraintException,
+        duckdb.ConversionException,
+        psycopg.errors.DataError,
+        psycopg.errors.IntegrityError,
+    )
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (*PERMANENT_ERRORS, *storage)):
+            return True
+        seen = seen.__cause__ or (None if seen.__suppress_context__ else seen.__context__)
+    return False

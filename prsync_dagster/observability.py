@@ -8,29 +8,30 @@ integrations), and every event passes through :func:`prsync_dagster.secrets.reda
 from __future__ import annotations
 
 import json
-import os
 import threading
 from typing import Any
 
 import sentry_sdk
 
 from prsync_dagster.secrets import redact
+from prsync_dagster.settings import Settings
 
 _lock = threading.Lock()
 _active_dsn: str | None = None
 
 
-def sentry_enabled() -> bool:
+def sentry_enabled(settings: Settings | None = None) -> bool:
     """Initialise the Sentry client once per DSN; False when ``SENTRY_DSN`` is unset."""
     global _active_dsn
-    dsn = os.environ.get("SENTRY_DSN", "").strip()
+    settings = settings or Settings.from_env()
+    dsn = settings.sentry_dsn
     if not dsn:
         return False
     with _lock:
         if dsn != _active_dsn:
             sentry_sdk.init(
                 dsn=dsn,
-                environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+                environment=settings.sentry_environment,
                 release=f"prsync-dagster@{_version()}",
                 default_integrations=False,
                 traces_sample_rate=0.0,

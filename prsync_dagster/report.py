@@ -203,8 +203,9 @@ def refresh_weekly_through_dagster() -> None:
 
     Raises ``CliError`` with the run's reason when it fails.
     """
-    from prsync_dagster.cli import CliError, _run_error, dagster_instance
+    from prsync_dagster.cli import CliError
     from prsync_dagster.definitions import defs
+    from prsync_dagster.runs import dagster_instance, run_error
 
     job = defs.resolve_job_def("review_metrics_weekly")
     with dagster_instance() as instance:
@@ -215,7 +216,7 @@ def refresh_weekly_through_dagster() -> None:
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         )
     if not result.success:
-        raise CliError(f"refreshing the weekly review metrics failed: {_run_error(result) or 'see the run'}")
+        raise CliError(f"refreshing the weekly review metrics failed: {run_error(result) or 'see the run'}")
 
 
 def refreshed_report(out: Path, *, weeks: int = 12) -> Path:

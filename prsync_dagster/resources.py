@@ -1,27 +1,29 @@
 """Dagster resources: GitHub access and the warehouse. The only place that reads secrets.
 
-Secrets reach these resources as Dagster ``EnvVar``s (see :func:`github_from_env`), so they are
-resolved in the run process and never shown in the UI or in run config.
+Secrets reach these resources only as Dagster ``EnvVar``s, resolved in the run process when a run
+starts (never at import, never shown in the UI or run config). Whether a GitHub App or a token is
+used is decided then too, from :class:`prsync_dagster.settings.Settings`: the environment a run
+sees, not the one the code location was imported in.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
-from prsync_dagster.github.client import (
-    DEFAULT_API_URL,
-    ClientSettings,
-    GitHubClient,
-    GitHubCredentials,
-    validate_api_url,
-)
+from prsync_dagster.github.client import ClientSettings, GitHubClient, GitHubCredentials
 from prsync_dagster.secrets import register_secret
-from prsync_dagster.sync import ClientFactory, Strategy, parse_strategy
+from prsync_dagster.settings import (
+    Settings,
+    Strategy,
+    parse_strategy,
+    validate_api_url,
+    warehouse_url_from_env,
+)
+from prsync_dagster.sync import ClientFactory
 from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster.warehouse.base import Warehouse
 
@@ -49,27 +51,53 @@ class GitHubResource(ConfigurableResource):
         default=60.0, description="Minimum wait on a secondary rate limit without Retry-After."
     )
     max_retries: int = Field(default=8, description="HTTP retries per request (5xx, 429, rate limits).")
+    connect_retry_s: float = Field(
+        default=30.0,
+        description="Total time spent repeating a request that could not connect to GitHub (refused, "
+        "DNS); then the sync fails at once naming the URL and the cause.",
+    )
 
-    def sync_strategy(self) -> Strategy:
-        return parse_strategy(self.strategy or os.environ.get("PRSYNC_GITHUB_STRATEGY") or "auto")
+    def sync_strategy(self, settings: Settings | None = None) -> Strategy:
+        """The configured strategy, else ``PRSYNC_GITHUB_STRATEGY`` (via :class:`Settings`)."""
+        if self.strategy:
+            return parse_strategy(self.strategy)
+        return (settings or Settings.from_env()).strategy
 
-    def base_url(self) -> str:
-        return validate_api_url(self.api_url or os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL)
+    def base_url(self, settings: Settings | None = None) -> str:
+        """The configured API URL, else ``GITHUB_API_URL`` (via :class:`Settings`)."""
+        if self.api_url:
+            return validate_api_url(self.api_url)
+        return (settings or Settings.from_env()).github_api_url
 
-    def client_factory(self) -> ClientFactory:
-        """A factory of per-sync clients; validates settings first so errors come early and clear."""
-        credentials = GitHubCredentials(
-            token=self.token or None, app_id=self.app_id or None, app_private_key=self.app_private_key or None
-        )
-        for secret in (self.token, self.app_private_key):
+    def credentials(self, settings: Settings | None = None) -> GitHubCredentials:
+        """The configured credentials; when none are configured, the environment's, read through
+        ``EnvVar`` now (a GitHub App when ``GITHUB_APP_ID`` is set, else ``GITHUB_TOKEN``).
+
+        Raises :class:`ConfigurationError` naming the variable when nothing usable is set.
+        """
+        token, app_id, app_key = self.token or None, self.app_id or None, self.app_private_key or None
+        if not (token or app_id or app_key):
+            if (settings or Settings.from_env()).github_app:
+                app_id = EnvVar("GITHUB_APP_ID").get_value() or None
+                app_key = EnvVar("GITHUB_APP_PRIVATE_KEY").get_value() or None
+            else:
+                token = EnvVar("GITHUB_TOKEN").get_value() or None
+        for secret in (token, app_key):
             register_secret(secret)
-        settings = ClientSettings(
-            api_url=self.base_url(),
+        return GitHubCredentials(token=token, app_id=app_id, app_private_key=app_key)
+
+    def client_factory(self, settings: Settings | None = None) -> ClientFactory:
+        """A factory of per-sync clients; validates settings first so errors come early and clear."""
+        settings = settings or Settings.from_env()
+        credentials = self.credentials(settings)
+        client_settings = ClientSettings(
+            api_url=self.base_url(settings),
             max_rate_limit_wait_s=self.max_rate_limit_wait_s,
             secondary_rate_wait_s=self.secondary_rate_wait_s,
             max_retries=self.max_retries,
+            connect_retry_s=self.connect_retry_s,
         )
-        return lambda owner: GitHubClient(credentials, settings, owner)
+        return lambda owner: GitHubClient(credentials, client_settings, owner)
 
 
 class WarehouseResource(ConfigurableResource):
@@ -87,7 +115,8 @@ class WarehouseResource(ConfigurableResource):
     @contextmanager
     def open(self) -> Iterator[Warehouse]:
         """An opened, migrated warehouse, closed on exit."""
-        warehouse = open_warehouse(self.url or None, lock_timeout_s=self.lock_timeout_s)
+        url = self.url or warehouse_url_from_env()  # read now, in the run, not at import
+        warehouse = open_warehouse(url, lock_timeout_s=self.lock_timeout_s)
         try:
             warehouse.migrate()
             yield warehouse
@@ -96,24 +125,14 @@ class WarehouseResource(ConfigurableResource):
 
 
 def github_from_env() -> GitHubResource:
-    """The GitHub resource as configured by environment variables (documented in the README).
+    """The GitHub resource as the README configures it: everything from the environment of the run.
 
-    A GitHub App is used when ``GITHUB_APP_ID`` is set, a token otherwise. Secrets are ``EnvVar``s,
-    resolved when a run starts; the non-secret settings (API URL, strategy) are read then too.
+    Reads nothing now: credentials (``EnvVar``), API URL and strategy (:class:`Settings`) are read
+    when a run starts, so a code location imported before the environment was set still works.
     """
-
-    def env(name: str) -> EnvVar | None:
-        return EnvVar(name) if os.environ.get(name) else None
-
-    app = bool(os.environ.get("GITHUB_APP_ID"))
-    return GitHubResource(
-        token=None if app else EnvVar("GITHUB_TOKEN"),
-        app_id=env("GITHUB_APP_ID"),
-        app_private_key=EnvVar("GITHUB_APP_PRIVATE_KEY") if app else None,
-    )
+    return GitHubResource()
 
 
 def warehouse_from_env() -> WarehouseResource:
-    if os.environ.get("PRSYNC_WAREHOUSE_URL"):
-        return WarehouseResource(url=EnvVar("PRSYNC_WAREHOUSE_URL"))
+    """The warehouse resource: ``PRSYNC_WAREHOUSE_URL`` (or the default), read when a run opens it."""
     return WarehouseResource()

@@ -17,36 +17,32 @@ timestamps and ours are not the same clock, and a PR updated while we page is ca
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Protocol
 
-from prsync_dagster.errors import ConfigurationError, GraphQLUnavailableError, PrsyncError
-from prsync_dagster.github.client import GitHubClient, RequestStats
-from prsync_dagster.github.delta import PullRequestStream, RepoTarget
-from prsync_dagster.github.graphql import GraphQLPullRequestStream
+from prsync_dagster.errors import PrsyncError
+from prsync_dagster.github.client import GitHubClient
+from prsync_dagster.github.delta import RepoTarget
 from prsync_dagster.github.records import PullRequestWithReviews
 from prsync_dagster.github.rest import ProbeResult, RestPullRequestStream, probe, probe_url
+from prsync_dagster.github.streams import PROBE_PAGE_SIZE, GraphQLOrRestStream, open_stream
 from prsync_dagster.repos import normalize_repo
 from prsync_dagster.secrets import redact
+from prsync_dagster.settings import STRATEGIES, Strategy, parse_strategy
 from prsync_dagster.warehouse.base import SyncCommit, SyncState, Warehouse
 
-Strategy = Literal["auto", "graphql", "rest"]
-STRATEGIES: tuple[str, ...] = get_args(Strategy)
-
-#: Page size of the probe per strategy: REST reuses the probe as its first data page; GraphQL
-#: fetching only needs to know whether the newest PR changed, so one item is enough.
-PROBE_PAGE_SIZE = {"rest": 100, "auto": 1, "graphql": 1}
-
-
-def parse_strategy(value: str) -> Strategy:
-    lowered = value.strip().lower()
-    if lowered not in STRATEGIES:
-        raise ConfigurationError(
-            f"PRSYNC_GITHUB_STRATEGY must be one of {', '.join(STRATEGIES)}, got {value!r}"
-        )
-    return lowered  # type: ignore[return-value]
+__all__ = [
+    "STRATEGIES",
+    "RepositorySync",
+    "Strategy",
+    "SyncOptions",
+    "SyncProgress",
+    "SyncReport",
+    "parse_strategy",
+    "sync_repository",
+]
 
 
 @dataclass(frozen=True)
@@ -91,7 +87,7 @@ class SyncReport:
     warnings: tuple[str, ...] = ()
     #: Timeline events (review requests, draft changes) stored for the changed PRs.
     timeline_events: int = 0
-    #: Why a repository with a cursor was refetched in full without being asked (else None).
+    #: Why a repository with stored rows was refetched in full without being asked (else None).
     refetch_reason: str | None = None
 
     @property
@@ -109,10 +105,6 @@ class SyncReport:
         return data
 
 
-ClientFactory = Callable[[str], GitHubClient]
-"""Builds the GitHub client of one sync, given the repository owner (GitHub Apps need it)."""
-
-
 #: ``SyncReport.refetch_reason`` when migration 0002 flagged the repository (issue 13).
 UPGRADE_REFETCH_REASON = (
     "schema upgrade (migration 0002, review-metrics columns): rows stored before it are refetched "
@@ -120,14 +112,280 @@ UPGRADE_REFETCH_REASON = (
 )
 
 
-@dataclass
-class _Progress:
-    pull_requests: int = 0
-    reviews: int = 0
-    timeline_events: int = 0
-    batches: int = 0
-    newest: datetime | None = None
-    warnings: list[str] = field(default_factory=list)
+ClientFactory = Callable[[str], GitHubClient]
+"""Builds the GitHub client of one sync, given the repository owner (GitHub Apps need it)."""
+
+
+class Clock(Protocol):
+    """Where a sync reads the time: ``now`` for stored timestamps (UTC), ``monotonic`` for durations."""
+
+    def now(self) -> datetime: ...
+
+    def monotonic(self) -> float: ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """One step of a sync, for progress displays (the CLI) and logs (the asset).
+
+    ``stage``: ``started``, ``unchanged`` (304), ``fetching`` (every 100 PRs read), ``stored``
+    (a batch committed), ``done``, ``failed`` or ``interrupted``. Counts are so far, this sync.
+    """
+
+    repo: str
+    stage: Literal["started", "unchanged", "fetching", "stored", "done", "failed", "interrupted"]
+    message: str
+    pull_requests_fetched: int = 0
+    pull_requests_stored: int = 0
+    reviews_stored: int = 0
+
+
+ProgressCallback = Callable[[SyncProgress], None]
+
+#: A ``fetching`` progress event every this many PRs read from GitHub.
+PROGRESS_EVERY = 100
+
+
+class RepositorySync:
+    """One sync of one repository: ``RepositorySync(repo, github, warehouse, options).run()``.
+
+    Holds what a sync needs (the repository, a client factory, the warehouse, options, a clock and
+    a progress callback) and what it accumulates (counts, the newest ``updated_at`` seen, warnings),
+    so that each step is a method without a long parameter list. Not reusable: one object, one run.
+    """
+
+    def __init__(
+        self,
+        repo: str,
+        github: ClientFactory,
+        warehouse: Warehouse,
+        options: SyncOptions | None = None,
+        *,
+        clock: Clock | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.key = normalize_repo(repo)
+        self.github = github
+        self.warehouse = warehouse
+        self.options = options or SyncOptions()
+        self.clock = clock or SystemClock()
+        self.progress = progress or (lambda _event: None)
+        self.fetched = 0
+        self.pull_requests = 0
+        self.reviews = 0
+        self.timeline_events = 0
+        #: set when this sync reads every PR (clears ``needs_full_refetch`` with its cursor)
+        self.full_refetch = False
+        self.refetch_reason: str | None = None
+        self.batches = 0
+        self.newest: datetime | None = None
+        self.warnings: list[str] = []
+        self._lock_retries_before = warehouse.lock_retries
+
+    def run(self) -> SyncReport:
+        """Sync; on failure record it (status ``error``, or ``interrupted`` for Ctrl-C, SIGTERM and
+        run termination, which are ``BaseException``s) with a one-line reason, and re-raise.
+
+        Data and cursor are then as after the last committed batch: rows of whole batches, the
+        cursor (moved only with the last batch) at or behind them.
+        """
+        started_at = self.clock.now()
+        started = self.clock.monotonic()
+        state = self.warehouse.start_attempt(self.key, started_at)
+        target = RepoTarget(
+            key=self.key,
+            full_name=(state.full_name if state and state.full_name else self.key),
+            repo_id=state.repo_id if state else None,
+        )
+        client: GitHubClient | None = None
+        try:
+            client = self.github(target.owner)
+            try:
+                return self._sync(client, target, state, started_at, started)
+            finally:
+                client.close()
+        except BaseException as exc:
+            self._record_failure(exc, client)
+            raise
+
+    def _sync(
+        self,
+        client: GitHubClient,
+        target: RepoTarget,
+        state: SyncState | None,
+        started_at: datetime,
+        started: float,
+    ) -> SyncReport:
+        cursor_before = state.cursor if state else None
+        # Migration 0002 flags repositories synced before the review-metrics columns existed: read
+        # every PR once (never skipped by a 304) so old rows gain the new fields (issue 13).
+        upgrade = state is not None and state.needs_full_refetch
+        since = None if upgrade else self._since(cursor_before, started_at)
+        self.full_refetch = since is None
+        if upgrade and cursor_before is not None and not self.options.full_refresh:
+            self.refetch_reason = UPGRADE_REFETCH_REASON
+            self._say("started", f"{self.key}: {UPGRADE_REFETCH_REASON}")
+        self._say(
+            "started",
+            f"{self.key}: {'incremental since ' + since.isoformat() if since else 'full'} sync, "
+            f"strategy {self.options.strategy}",
+        )
+        # Every strategy starts with the conditional probe. Its ETag is only valid for the URL it
+        # came from, and a sweep or a full refresh must not be skipped by a 304. A repository
+        # without PRs has no cursor but an ETag all the same (issue 9.5: it was charged 2 points
+        # on every sync when the ETag was tied to the cursor).
+        per_page = PROBE_PAGE_SIZE[self.options.strategy]
+        reusable = not self.options.full_refresh and self.options.review_sweep_days == 0 and not upgrade
+        stored_etag = (
+            state.etag if state and reusable and state.probe_url == probe_url(target, per_page) else None
+        )
+        probed = probe(client, target, stored_etag, per_page)
+        if probed.unchanged:
+            self._say("unchanged", f"{self.key}: unchanged since the last sync (304, no rate-limit points)")
+            return self._finish(client, probed.target, probed, cursor_before, started_at, started, [], None)
+
+        stream = open_stream(self.options.strategy, client, probed)
+        if isinstance(stream, RestPullRequestStream):  # conditional review requests (304: free)
+            stream.use_review_etags(lambda numbers: self.warehouse.review_etags(self.key, numbers))
+        # Keyed by number: a PR updated while we page shifts the REST list, so a PR can show up on
+        # two pages; the later copy was fetched later and replaces the earlier one.
+        batch: dict[int, PullRequestWithReviews] = {}
+        for item in stream.changed_since(since):
+            batch[item.pull_request.number] = item
+            self.fetched += 1
+            updated = item.pull_request.updated_at
+            self.newest = updated if self.newest is None else max(self.newest, updated)
+            if self.fetched % PROGRESS_EVERY == 0:
+                self._say("fetching", f"{self.key}: read {self.fetched} pull requests")
+            if len(batch) >= self.options.batch_size:
+                # Rows only: the cursor moves with the last batch, so a crash here is harmless.
+                self._write(list(batch.values()), commit=None)
+                batch = {}
+        if isinstance(stream, GraphQLOrRestStream) and stream.fallback_reason:
+            self.warnings.append(f"fetched {self.key} over REST: {stream.fallback_reason}")
+        return self._finish(
+            client, stream.target, probed, cursor_before, started_at, started, list(batch.values()),
+            stream.strategy,
+        )  # fmt: skip
+
+    def _since(self, cursor: datetime | None, started_at: datetime) -> datetime | None:
+        """Where the fetch stops: ``cursor - overlap`` (earlier for a review sweep); None = all."""
+        if cursor is None or self.options.full_refresh:
+            return None
+        since = cursor - self.options.overlap
+        if self.options.review_sweep_days > 0:
+            since = min(since, started_at - timedelta(days=self.options.review_sweep_days))
+        return since
+
+    def _write(self, batch: list[PullRequestWithReviews], commit: SyncCommit | None) -> None:
+        self.warehouse.write_batch(self.key, batch, self.clock.now(), commit)
+        self.pull_requests += len(batch)
+        self.reviews += sum(len(item.reviews) for item in batch)
+        self.timeline_events += sum(len(item.timeline) for item in batch)
+        self.batches += 1
+        if batch:
+            self._say("stored", f"{self.key}: stored {self.pull_requests} pull requests so far")
+
+    def _finish(
+        self,
+        client: GitHubClient,
+        target: RepoTarget,
+        probed: ProbeResult,
+        cursor_before: datetime | None,
+        started_at: datetime,
+        started: float,
+        batch: list[PullRequestWithReviews],
+        fetched_with: str | None,
+    ) -> SyncReport:
+        """Write the last batch with the new cursor, ETag and report: one transaction."""
+        cursor_after = cursor_before
+        if self.newest is not None and (cursor_after is None or self.newest > cursor_after):
+            cursor_after = self.newest
+        if target.renamed:
+            self.warnings.append(
+                f"GitHub says {self.key} is now {target.full_name}; rows keep the partition key "
+                f"{self.key!r}. Rename the partition (prsync repos add {target.full_name.lower()}) if "
+                "you wish. Until a full refresh, html_url of PRs unchanged since the rename keeps the "
+                "old name (GitHub redirects it)."
+            )
+        stats = client.stats
+        report = SyncReport(
+            repo=self.key,
+            full_name=target.full_name,
+            strategy=self.options.strategy,
+            fetched_with=fetched_with or "none",
+            changed=fetched_with is not None,
+            full_refresh=self.options.full_refresh,
+            pull_requests=self.pull_requests + len(batch),
+            reviews=self.reviews + sum(len(item.reviews) for item in batch),
+            batches=self.batches + 1,
+            requests=stats.requests,
+            not_modified=stats.not_modified,
+            retries=stats.retries + self.warehouse.lock_retries - self._lock_retries_before,
+            rest_points=stats.rest_points,
+            graphql_points=stats.graphql_points,
+            rate_limit_remaining=dict(stats.rate_limit_remaining),
+            cursor_before=cursor_before,
+            cursor_after=cursor_after,
+            started_at=started_at,
+            seconds=round(self.clock.monotonic() - started, 3),
+            warnings=tuple(self.warnings),
+            timeline_events=self.timeline_events + sum(len(item.timeline) for item in batch),
+            refetch_reason=self.refetch_reason,
+        )
+        commit = SyncCommit(
+            repo=self.key,
+            repo_id=target.repo_id,
+            full_name=target.full_name,
+            cursor=cursor_after,
+            etag=probed.etag,
+            probe_url=probed.url,  # the URL the ETag belongs to
+            success_at=self.clock.now(),
+            strategy=report.strategy,
+            report=report.as_dict(),
+            full_refetch=self.full_refetch and fetched_with is not None,
+        )
+        self._write(batch, commit=commit)
+        self._say("done", f"{self.key}: done, {report.pull_requests} pull requests, {report.points} points")
+        return report
+
+    def _record_failure(self, exc: BaseException, client: GitHubClient | None) -> None:
+        interrupted = not isinstance(exc, Exception)
+        message = describe_error(exc)
+        try:
+            self.warehouse.mark_error(
+                self.key, message, self.clock.now(), status="interrupted" if interrupted else "error"
+            )
+        except Exception as store_exc:  # the original error matters more; say both
+            self._say("failed", f"could not record the error in sync_state: {describe_error(store_exc)}")
+        requests = client.stats.requests if client else 0
+        self._say(
+            "interrupted" if interrupted else "failed",
+            f"sync of {self.key} {'interrupted' if interrupted else 'failed'} after {requests} requests: "
+            f"{message}",
+        )
+
+    def _say(self, stage: Any, message: str) -> None:
+        self.progress(
+            SyncProgress(
+                repo=self.key,
+                stage=stage,
+                message=message,
+                pull_requests_fetched=self.fetched,
+                pull_requests_stored=self.pull_requests,
+                reviews_stored=self.reviews,
+            )
+        )
 
 
 def sync_repository(
@@ -136,216 +394,28 @@ def sync_repository(
     warehouse: Warehouse,
     options: SyncOptions | None = None,
     log: Callable[[str], None] | None = None,
-) -> SyncReport:
-    """Sync one repository; on failure record the error (data and cursor untouched) and re-raise."""
-    options = options or SyncOptions()
-    key = normalize_repo(repo)
-    say = log or (lambda _message: None)
-    started_at = datetime.now(UTC)
-    clock = time.monotonic()
-    state = warehouse.start_attempt(key, started_at)
-    stats = RequestStats()
-    try:
-        target = RepoTarget(
-            key=key,
-            full_name=(state.full_name if state and state.full_name else key),
-            repo_id=state.repo_id if state else None,
-        )
-        client = github(target.owner)
-        stats = client.stats
-        try:
-            report = _sync(key, target, client, warehouse, state, options, started_at, clock, say)
-        finally:
-            client.close()
-    except BaseException as exc:
-        message = describe_error(exc)
-        try:
-            warehouse.mark_error(key, message, datetime.now(UTC))
-        except Exception as store_exc:  # the original error matters more; say both
-            say(f"could not record the error in sync_state: {describe_error(store_exc)}")
-        say(f"sync of {key} failed after {stats.requests} requests: {message}")
-        raise
-    return report
-
-
-def _sync(
-    key: str,
-    target: RepoTarget,
-    client: GitHubClient,
-    warehouse: Warehouse,
-    state: SyncState | None,
-    options: SyncOptions,
-    started_at: datetime,
-    clock: float,
-    say: Callable[[str], None],
-) -> SyncReport:
-    cursor_before = state.cursor if state else None
-    upgrade_refetch = cursor_before is not None and state is not None and state.needs_full_refetch
-    incremental = cursor_before is not None and not options.full_refresh and not upgrade_refetch
-    refetch_reason = UPGRADE_REFETCH_REASON if upgrade_refetch and not options.full_refresh else None
-    if refetch_reason:
-        say(f"{key}: {refetch_reason}")
-    since: datetime | None = None
-    if cursor_before is not None and incremental:
-        since = cursor_before - options.overlap
-        if options.review_sweep_days > 0:
-            since = min(since, started_at - timedelta(days=options.review_sweep_days))
-    say(
-        f"{key}: {'incremental since ' + since.isoformat() if since else 'full'} sync, "
-        f"strategy {options.strategy}"
-    )
-
-    # Every strategy starts with the conditional probe. Its ETag is only valid for the URL it came
-    # from, and a sweep must not be skipped by a 304.
-    per_page = PROBE_PAGE_SIZE[options.strategy]
-    reusable = state is not None and incremental and options.review_sweep_days == 0
-    stored_etag = (
-        state.etag if state and reusable and state.probe_url == probe_url(target, per_page) else None
-    )
-    probed = probe(client, target, stored_etag, per_page)
-    if probed.unchanged:
-        say(f"{key}: unchanged since the last sync (304, no rate-limit points)")
-        return _finish(
-            key, target, client, warehouse, options, started_at, clock, _Progress(), cursor_before,
-            probed, changed=False, full_refetch=False,
-        )  # fmt: skip
-
-    stream = _stream(options.strategy, client, target, probed)
-    if isinstance(stream, RestPullRequestStream):  # conditional review requests (304: free)
-        stream.use_review_etags(lambda numbers: warehouse.review_etags(key, numbers))
-    progress = _Progress()
-    # Keyed by number: a PR updated while we page shifts the REST list, so a PR can show up on two
-    # pages; the later copy was fetched later and replaces the earlier one.
-    batch: dict[int, PullRequestWithReviews] = {}
-    for item in stream.changed_since(since):
-        batch[item.pull_request.number] = item
-        updated = item.pull_request.updated_at
-        progress.newest = updated if progress.newest is None else max(progress.newest, updated)
-        if len(batch) >= options.batch_size:
-            # Rows only: the cursor moves with the last batch, so a crash here is harmless.
-            _write(warehouse, key, list(batch.values()), progress, commit=None)
-            say(f"{key}: stored {progress.pull_requests} pull requests so far")
-            batch = {}
-    return _finish(
-        key, target, client, warehouse, options, started_at, clock, progress, cursor_before, probed,
-        changed=True, batch=list(batch.values()), fetched_with=stream.strategy,
-        full_refetch=since is None, refetch_reason=refetch_reason,
-    )  # fmt: skip
-
-
-def _stream(
-    strategy: Strategy, client: GitHubClient, target: RepoTarget, probed: ProbeResult
-) -> PullRequestStream:
-    if strategy == "rest":
-        return RestPullRequestStream(client, target, first_page=probed.page)
-    if strategy == "graphql":
-        return GraphQLPullRequestStream(client, target)
-    return GraphQLOrRestStream(client, target)
-
-
-class GraphQLOrRestStream(PullRequestStream):
-    """``auto``: GraphQL (about a point per 100 PRs with their reviews), or REST where the server
-    has no GraphQL API (the fallback is decided on the first query, before anything is yielded)."""
-
-    strategy = "graphql"
-
-    def changed_since(self, since: datetime | None) -> Iterator[PullRequestWithReviews]:
-        changes = GraphQLPullRequestStream(self.client, self.target).changed_since(since)
-        try:
-            first = next(changes, None)
-        except GraphQLUnavailableError:
-            self.strategy = "rest"
-            yield from RestPullRequestStream(self.client, self.target).changed_since(since)
-            return
-        if first is not None:
-            yield first
-            yield from changes
-
-
-def _write(
-    warehouse: Warehouse,
-    key: str,
-    batch: list[PullRequestWithReviews],
-    progress: _Progress,
-    commit: SyncCommit | None,
-) -> None:
-    warehouse.write_batch(key, batch, datetime.now(UTC), commit)
-    progress.pull_requests += len(batch)
-    progress.reviews += sum(len(item.reviews) for item in batch)
-    progress.timeline_events += sum(len(item.timeline) for item in batch)
-    progress.batches += 1 if batch or commit else 0
-
-
-def _finish(
-    key: str,
-    target: RepoTarget,
-    client: GitHubClient,
-    warehouse: Warehouse,
-    options: SyncOptions,
-    started_at: datetime,
-    clock: float,
-    progress: _Progress,
-    cursor_before: datetime | None,
-    probed: ProbeResult,
     *,
-    changed: bool,
-    batch: list[PullRequestWithReviews] | None = None,
-    fetched_with: str | None = None,
-    full_refetch: bool,
-    refetch_reason: str | None = None,
+    clock: Clock | None = None,
+    progress: ProgressCallback | None = None,
 ) -> SyncReport:
-    cursor_after = cursor_before
-    if progress.newest is not None and (cursor_after is None or progress.newest > cursor_after):
-        cursor_after = progress.newest
-    if target.full_name.lower() != key:
-        progress.warnings.append(
-            f"GitHub says {key} is now {target.full_name}; rows keep the partition key {key!r}. "
-            f"Rename the partition (prsync repos add {target.full_name.lower()}) if you wish. "
-            "Until a full refresh, html_url of PRs unchanged since the rename keeps the old name "
-            "(GitHub redirects it)."
-        )
-    stats = client.stats
-    report = SyncReport(
-        repo=key,
-        full_name=target.full_name,
-        strategy=options.strategy,
-        fetched_with=fetched_with or "none",
-        changed=changed,
-        full_refresh=options.full_refresh,
-        pull_requests=progress.pull_requests + len(batch or ()),
-        reviews=progress.reviews + sum(len(item.reviews) for item in batch or ()),
-        batches=progress.batches + 1,
-        requests=stats.requests,
-        not_modified=stats.not_modified,
-        retries=stats.retries,
-        rest_points=stats.rest_points,
-        graphql_points=stats.graphql_points,
-        rate_limit_remaining=dict(stats.rate_limit_remaining),
-        cursor_before=cursor_before,
-        cursor_after=cursor_after,
-        started_at=started_at,
-        seconds=round(time.monotonic() - clock, 3),
-        warnings=tuple(progress.warnings),
-        timeline_events=progress.timeline_events + sum(len(item.timeline) for item in batch or ()),
-        refetch_reason=refetch_reason,
-    )
-    commit = SyncCommit(
-        repo=key,
-        repo_id=target.repo_id,
-        full_name=target.full_name,
-        cursor=cursor_after,
-        etag=probed.etag,
-        probe_url=probed.url,  # the URL the ETag belongs to
-        success_at=datetime.now(UTC),
-        strategy=report.strategy,
-        report=report.as_dict(),
-        full_refetch=full_refetch,
-    )
-    _write(warehouse, key, batch or [], progress, commit=commit)
-    return report
+    """Sync one repository (see :class:`RepositorySync`); ``log`` receives each progress message."""
+
+    def report(event: SyncProgress) -> None:
+        if log is not None:
+            log(event.message)
+        if progress is not None:
+            progress(event)
+
+    return RepositorySync(repo, github, warehouse, options, clock=clock, progress=report).run()
 
 
 def describe_error(exc: BaseException) -> str:
-    """One line for ``sync_state.last_error`` and the CLI: specific, and free of secrets."""
-    text = str(exc) if isinstance(exc, PrsyncError) else f"{type(exc).__name__}: {exc}"
+    """One line for ``sync_state.last_error``, the Dagster failure and the CLI: specific, free of
+    secrets. Interrupts (Ctrl-C, SIGTERM, run termination) say so."""
+    if not isinstance(exc, Exception):
+        detail = str(exc).strip()
+        kind = type(exc).__name__ + (f": {detail}" if detail else "")
+        text = f"interrupted ({kind}); rows and cursor are as of the last committed batch"
+    else:
+        text = str(exc) if isinstance(exc, PrsyncError) else f"{type(exc).__name__}: {exc}"
     return redact(" ".join(text.split()))[:1000]

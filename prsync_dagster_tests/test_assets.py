@@ -53,10 +53,10 @@ def materialize_partition(
 
 
 def test_materialization_reports_the_sync_figures(
-    instance: DagsterInstance, simulator: GitHubSimulator, warehouse_url: str
+    instance: DagsterInstance, shared_simulator: GitHubSimulator, warehouse_url: str
 ) -> None:
-    key = simulator.repos()[0].lower()
-    result = materialize_partition(instance, simulator, warehouse_url, key)
+    key = shared_simulator.repos()[0].lower()
+    result = materialize_partition(instance, shared_simulator, warehouse_url, key)
     assert result.success
     events = {event.asset_key: event for event in result.get_asset_materialization_events()}
     assert set(events) == {PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE}
@@ -64,7 +64,7 @@ def test_materialization_reports_the_sync_figures(
     reviews = events[PULL_REQUEST_REVIEWS].materialization
     timeline = events[PULL_REQUEST_TIMELINE].materialization
     assert prs.partition == key and reviews.partition == key and timeline.partition == key
-    truth = simulator.truth(key)
+    truth = shared_simulator.truth(key)
     assert prs.metadata["dagster/row_count"].value == len(truth["pull_requests"])
     assert reviews.metadata["dagster/row_count"].value == len(truth["reviews"])
     assert prs.metadata["pull_requests_upserted"].value == len(truth["pull_requests"])
@@ -81,10 +81,10 @@ def test_materialization_reports_the_sync_figures(
     assert prs.metadata["cursor_before"].value == "none"
     assert prs.metadata["github_requests"].value >= 2
     with open_warehouse(warehouse_url) as warehouse:
-        assert differences(simulator, warehouse, key) == []
+        assert differences(shared_simulator, warehouse, key) == []
 
     # a second materialization: incremental, free
-    again = materialize_partition(instance, simulator, warehouse_url, key)
+    again = materialize_partition(instance, shared_simulator, warehouse_url, key)
     second = {e.asset_key: e for e in again.get_asset_materialization_events()}[PULL_REQUESTS].materialization
     assert second.metadata["rate_limit_points"].value == 0
     assert second.metadata["not_modified_304"].value == 1
@@ -94,27 +94,19 @@ def test_materialization_reports_the_sync_figures(
     assert latest is not None and latest.dagster_event is not None
 
 
-def test_full_refresh_config(instance: DagsterInstance, simulator: GitHubSimulator, duckdb_url: str) -> None:
-    key = simulator.repos()[1].lower()
-    assert materialize_partition(instance, simulator, duckdb_url, key).success
-    result = materialize_partition(instance, simulator, duckdb_url, key, full_refresh=True)
+def test_full_refresh_config(
+    instance: DagsterInstance, shared_simulator: GitHubSimulator, duckdb_url: str
+) -> None:
+    key = shared_simulator.repos()[1].lower()
+    assert materialize_partition(instance, shared_simulator, duckdb_url, key).success
+    result = materialize_partition(instance, shared_simulator, duckdb_url, key, full_refresh=True)
     assert result.success
     meta = result.get_asset_materialization_events()[0].materialization.metadata
     assert meta["full_refresh"].value is True
     assert meta["pull_requests_upserted"].value == 120
 
 
-def test_invalid_partition_key_fails_without_retries(
-    instance: DagsterInstance, simulator: GitHubSimulator, duckdb_url: str
-) -> None:
-    result = materialize_partition(instance, simulator, duckdb_url, "not a repo")
-    assert not result.success
-    failures = [event for event in result.all_events if event.is_step_failure]
-    assert len(failures) == 1
-    assert "invalid repository 'not a repo'" in str(failures[0].event_specific_data.error.message)
-    assert not any(event.event_type_value == "STEP_UP_FOR_RETRY" for event in result.all_events)
-
-
+@pytest.mark.processes
 def test_four_partitions_at_once_in_separate_processes_share_one_duckdb_file(
     tmp_path: Path, simulator_factory
 ) -> None:

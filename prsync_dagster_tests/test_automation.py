@@ -58,16 +58,25 @@ def test_schedule_starts_one_run_per_registered_repository(instance) -> None:
 
 
 def test_weekly_sweep_rereads_recent_reviews_of_every_repository(instance) -> None:
-    instance.add_dynamic_partitions("repositories", ["acme/widgets"])
+    """Every registered repository once, whatever the spelling of its partition key: the run must
+    target the key as registered (Dagster refuses an unknown partition key), deduplicated by the
+    normalized name like the daily schedule."""
+    keys = ["acme/widgets", "Octo-Org/Hello-World", "acme/x", "Acme/X"]
+    instance.add_dynamic_partitions("repositories", keys)
     context = build_schedule_context(
         instance=instance, scheduled_execution_time=NOW, repository_def=defs.get_repository_def()
     )
     requests = list(weekly_review_sweep.evaluate_tick(context).run_requests or [])
-    assert [r.partition_key for r in requests] == ["acme/widgets"]
-    assert requests[0].run_config == {
-        "ops": {"sync_github_repository": {"config": {"review_sweep_days": 14}}}
-    }
-    assert defs.resolve_schedule_def("weekly_review_sweep").cron_schedule == "0 5 * * 0"
+    assert sorted(r.partition_key for r in requests) == ["Octo-Org/Hello-World", "acme/widgets", "acme/x"]
+    assert sorted(r.run_key for r in requests) == [
+        "sweep:acme/widgets@2026-11-28",
+        "sweep:acme/x@2026-11-28",
+        "sweep:octo-org/hello-world@2026-11-28",
+    ]
+    registered = set(instance.get_dynamic_partitions("repositories"))
+    assert {r.partition_key for r in requests} <= registered
+    sweep = {"ops": {"sync_github_repository": {"config": {"review_sweep_days": 14}}}}
+    assert [request.run_config for request in requests] == [sweep] * 3
 
 
 def test_keys_in_github_spelling_are_synced_once(instance) -> None:
@@ -163,9 +172,3 @@ def test_freshness_check_runs_through_dagster(instance, duckdb_url) -> None:
     assert set(stale) == {"acme/stale", "acme/never"}
     assert stale["acme/never"] == "never synced"
     assert stale["acme/stale"].startswith("last success 25h")
-
-
-def test_freshness_check_is_scheduled_at_least_hourly() -> None:
-    schedule = defs.resolve_schedule_def("hourly_freshness_check")
-    assert schedule.cron_schedule == "0 * * * *"
-    assert schedule.job_name == "repository_freshness_check"

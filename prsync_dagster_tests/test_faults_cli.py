@@ -1,20 +1,23 @@
 """Bad input at the command line: one line on stderr, a non-zero exit, nothing changed (point 11).
 
-Each case runs ``prsync`` in its own subprocess with its own ``DAGSTER_HOME``, the way a user
-runs it; the cases run two at a time because every start imports Dagster.
+Each case runs ``prsync`` with its own ``DAGSTER_HOME`` and environment: in this process through
+typer's ``CliRunner`` (the default tier), and a few cases again as a real ``prsync`` process (the
+``processes`` tier) to show the entry point behaves the same.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from github_api_simulator import GitHubSimulator
+from typer.testing import CliRunner
 
+from prsync_dagster.cli import app
 from prsync_dagster_tests.fault_helpers import REPO_ROOT, prsync_command, subprocess_env
 
 BAD_NAMES = [
@@ -43,8 +46,11 @@ class Outcome:
     warehouse: Path
 
 
-def run_prsync(home: Path, warehouse: Path, args: Sequence[str], extra: dict[str, str]) -> Outcome:
-    """``prsync ARGS`` in a subprocess; ``extra`` overrides the environment (``<unset>`` removes)."""
+def run_prsync(
+    home: Path, warehouse: Path, args: Sequence[str], extra: dict[str, str], *, process: bool = False
+) -> Outcome:
+    """``prsync ARGS`` in this process (or a child process); ``extra`` overrides the environment
+    (``<unset>`` removes a variable)."""
     home.mkdir(parents=True, exist_ok=True)
     env = subprocess_env(
         DAGSTER_HOME=str(home),
@@ -54,20 +60,32 @@ def run_prsync(home: Path, warehouse: Path, args: Sequence[str], extra: dict[str
     env.update(extra)
     for name in [k for k, v in extra.items() if v == "<unset>"]:
         del env[name]
-    done = subprocess.run(
-        [*prsync_command(), *args], env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
-    )
-    return Outcome(tuple(args), done.returncode, done.stdout, done.stderr, home, warehouse)
+    if process:
+        done = subprocess.run(
+            [*prsync_command(), *args], env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+        )
+        return Outcome(tuple(args), done.returncode, done.stdout, done.stderr, home, warehouse)
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith(("GITHUB_", "PRSYNC_", "DAGSTER_")):
+                patch.delenv(name)
+        for name, value in env.items():
+            if name.startswith(("GITHUB_", "PRSYNC_", "DAGSTER_")):
+                patch.setenv(name, value)
+        result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+    return Outcome(tuple(args), result.exit_code, result.stdout, result.stderr, home, warehouse)
 
 
-def prsync_all(cases: Sequence[tuple[tuple[str, ...], dict[str, str]]], tmp_path: Path) -> list[Outcome]:
-    """Run each (args, extra environment) in a fresh DAGSTER_HOME; two processes at a time."""
-
-    def one(index: int, args: tuple[str, ...], extra: dict[str, str]) -> Outcome:
-        return run_prsync(tmp_path / f"home{index}", tmp_path / f"warehouse{index}.duckdb", args, extra)
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(lambda case: one(case[0], *case[1]), enumerate(cases)))
+def prsync_all(
+    cases: Sequence[tuple[tuple[str, ...], dict[str, str]]], tmp_path: Path, *, process: bool = False
+) -> list[Outcome]:
+    """Run each (args, extra environment) in a fresh DAGSTER_HOME."""
+    return [
+        run_prsync(
+            tmp_path / f"home{index}", tmp_path / f"warehouse{index}.duckdb", args, extra, process=process
+        )
+        for index, (args, extra) in enumerate(cases)
+    ]
 
 
 def assert_one_line_error(outcome: Outcome, *fragments: str) -> None:
@@ -129,7 +147,7 @@ def test_missing_token_is_one_line_even_with_repositories_registered(
 ) -> None:
     env = {"GITHUB_API_URL": simulator.url}
     home, warehouse = tmp_path / "home", tmp_path / "warehouse.duckdb"
-    added = run_prsync(home, warehouse, ("repos", "add", "acme/widgets"), env)
+    added = run_prsync(home, warehouse, ("repos", "add", "--no-verify", "acme/widgets"), env)
     synced = run_prsync(home, warehouse, ("sync",), {**env, "GITHUB_TOKEN": "<unset>"})
     assert added.returncode == 0, added.stderr
     assert synced.returncode != 0
@@ -139,3 +157,19 @@ def test_missing_token_is_one_line_even_with_repositories_registered(
     ]
     assert simulator.stats()["total_requests"] == 0
     assert not warehouse.exists()
+
+
+@pytest.mark.processes
+def test_the_entry_point_refuses_bad_input_in_one_line_too(tmp_path: Path) -> None:
+    """The same refusals from a real ``prsync`` process (what a shell user sees)."""
+    bad_name, bad_setting = prsync_all(
+        [
+            (("repos", "add", "acme/widgets", "a/b/c"), {}),
+            (("sync", "acme/widgets"), {"PRSYNC_WAREHOUSE_URL": "postgresql://me:hunter2secret@/prsync"}),
+        ],
+        tmp_path,
+        process=True,
+    )
+    assert_one_line_error(bad_name, "invalid repository 'a/b/c'")
+    assert_one_line_error(bad_setting, "has no host")
+    assert "hunter2secret" not in bad_setting.stderr + bad_setting.stdout

@@ -6,7 +6,6 @@ data and cursor when the sync fails; the cursor is never ahead of the stored row
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -17,6 +16,7 @@ from prsync_dagster.github.client import ClientSettings, GitHubClient, GitHubCre
 from prsync_dagster.sync import SyncOptions, SyncReport, sync_repository
 from prsync_dagster.warehouse.base import Warehouse
 from prsync_dagster_tests.fault_helpers import STRATEGIES, cursor_problems, snapshot
+from prsync_dagster_tests.plugins.clock import VirtualClock
 from prsync_dagster_tests.sync_helpers import client_factory, differences, run_sync
 
 
@@ -89,14 +89,17 @@ PRIMARY = [
 
 @pytest.mark.parametrize(("strategy", "status"), PRIMARY)
 def test_primary_limit_within_the_cap_is_waited_out(
-    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str, status: int | None
+    simulator: GitHubSimulator,
+    warehouse: Warehouse,
+    strategy: str,
+    status: int | None,
+    virtual_clock: VirtualClock,
 ) -> None:
     repo = simulator.repos()[0]
-    # a few requests into the sync, the budget runs out until 2 s from now
+    # a few requests into the sync, the budget runs out until 2 s from now (on the virtual clock)
     simulator.set_rate_limit(rate_resource(strategy), remaining=2, reset_in=2, exhausted_status=status)
-    started = time.monotonic()
     report = sync(simulator, warehouse, repo, strategy, max_rate_limit_wait_s=10)
-    assert time.monotonic() - started >= 1.0, "it waited for the reset"
+    assert 1.0 <= virtual_clock.slept <= 10, "it waited for the reset, within the cap"
     assert report.retries >= 1
     assert differences(simulator, warehouse, repo) == []
     assert cursor_problems(simulator, warehouse, repo) == []
@@ -137,7 +140,9 @@ def test_primary_limit_beyond_the_cap_fails_cleanly_then_the_next_attempt_comple
     assert cursor_problems(simulator, warehouse, repo) == []
 
 
-def test_graphql_rate_limited_answer_is_waited_out_by_the_client(simulator: GitHubSimulator) -> None:
+def test_graphql_rate_limited_answer_is_waited_out_by_the_client(
+    simulator: GitHubSimulator, virtual_clock: VirtualClock
+) -> None:
     """GitHub says RATE_LIMITED with HTTP 200, which no HTTP retry sees; the client waits for it."""
     client = GitHubClient(
         GitHubCredentials(token=simulator.token),
@@ -145,10 +150,9 @@ def test_graphql_rate_limited_answer_is_waited_out_by_the_client(simulator: GitH
         "Acme",
     )
     simulator.set_rate_limit("graphql", remaining=0, reset_in=2)
-    started = time.monotonic()
     data = client.graphql("query { viewer { login } rateLimit { cost remaining } }", {})
     assert data["viewer"]["login"] == "prsync-sim"
-    assert time.monotonic() - started >= 1.0
+    assert 1.0 <= virtual_clock.slept <= 5, "it waited for the reset, within the cap"
     assert client.stats.retries == 1 and client.stats.requests == 2
     simulator.set_rate_limit("graphql", remaining=0, reset_in=30)
     with pytest.raises(
@@ -164,20 +168,19 @@ def test_graphql_rate_limited_answer_is_waited_out_by_the_client(simulator: GitH
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
 def test_secondary_limit_with_retry_after_is_honoured(
-    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str, virtual_clock: VirtualClock
 ) -> None:
     repo = simulator.repos()[1]
     simulator.inject_secondary_rate_limit(match="*", retry_after=1, times=2)
-    started = time.monotonic()
     report = sync(simulator, warehouse, repo, strategy, max_rate_limit_wait_s=10)
-    assert time.monotonic() - started >= 1.9, "waited Retry-After twice"
+    assert virtual_clock.slept >= 2.0, "waited Retry-After twice"
     assert report.retries == 2
     assert differences(simulator, warehouse, repo) == []
 
 
 @pytest.mark.parametrize("status", [403, 429])
 def test_secondary_limit_without_retry_after_waits_the_minimum_then_doubles(
-    simulator: GitHubSimulator, status: int
+    simulator: GitHubSimulator, status: int, virtual_clock: VirtualClock
 ) -> None:
     client = GitHubClient(
         GitHubCredentials(token=simulator.token),
@@ -188,7 +191,7 @@ def test_secondary_limit_without_retry_after_waits_the_minimum_then_doubles(
     )
     simulator.inject_secondary_rate_limit(match="GET /repos/*", retry_after=None, times=3, status=status)
     sent: list[float] = []
-    simulator.on_request(lambda method, path, query: sent.append(time.monotonic()))
+    simulator.on_request(lambda method, path, query: sent.append(virtual_clock.time()))
     assert client.get("/repos/Acme/Widgets").status == 200
     assert client.stats.retries == 3 and client.stats.requests == 4
     pauses = [later - earlier for earlier, later in zip(sent, sent[1:], strict=False)]
@@ -199,7 +202,7 @@ def test_secondary_limit_without_retry_after_waits_the_minimum_then_doubles(
 
 
 def test_secondary_limit_beyond_the_cap_fails_cleanly(
-    simulator: GitHubSimulator, warehouse: Warehouse
+    simulator: GitHubSimulator, warehouse: Warehouse, virtual_clock: VirtualClock
 ) -> None:
     repo = simulator.repos()[2]
     run_sync(simulator, warehouse, repo, strategy="rest")

@@ -51,17 +51,17 @@ def graphql_pulls_page(sim: GitHubSimulator, repo: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
 def test_real_world_nulls_are_accepted(
-    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+    shared_simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
-    items = rest_pulls_page(simulator, REPO)
+    items = rest_pulls_page(shared_simulator, REPO)
     assert any(item["user"] is None for item in items), "a PR by a deleted user"
     assert any(item["head"]["repo"] is None for item in items), "a PR from a deleted fork"
-    truth = simulator.truth(REPO)
+    truth = shared_simulator.truth(REPO)
     assert any(r["state"] == "PENDING" and r["submitted_at"] is None for r in truth["reviews"])
     assert any(r["author_login"] is None for r in truth["reviews"]), "a review by a deleted user"
 
-    run_sync(simulator, warehouse, REPO, strategy=strategy)
-    assert differences(simulator, warehouse, REPO) == []
+    run_sync(shared_simulator, warehouse, REPO, strategy=strategy)
+    assert differences(shared_simulator, warehouse, REPO) == []
     stored = warehouse.pull_requests(REPO.lower())
     assert any(pr.author_login is None for pr in stored)
     assert any(r.state == "PENDING" and r.submitted_at is None for r in warehouse.reviews(REPO.lower()))

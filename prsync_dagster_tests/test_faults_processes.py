@@ -11,7 +11,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import psycopg
@@ -58,6 +61,15 @@ import duckdb
 connection = duckdb.connect(sys.argv[1])
 print("locked", flush=True)
 time.sleep(float(sys.argv[2]))
+"""
+
+# Holds the file until told to let go (a line on stdin), so a test decides when the lock ends.
+HOLD_UNTIL_TOLD_SCRIPT = """
+import sys
+import duckdb
+connection = duckdb.connect(sys.argv[1])
+print("locked", flush=True)
+sys.stdin.readline()
 """
 
 
@@ -125,6 +137,7 @@ def kill_while_writing(process: subprocess.Popen[str], url: str) -> None:
 # -- 5. kill -9 in the middle of writing ---------------------------------------------------------
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("first_sync", [True, False], ids=["first-sync", "incremental"])
 def test_sigkill_while_writing_heals_on_the_next_run(
     simulator_factory: Callable[..., GitHubSimulator],
@@ -174,33 +187,92 @@ def hold_lock(path: str, seconds: float) -> subprocess.Popen[str]:
     return holder
 
 
-def test_duckdb_held_at_start_waits_within_the_cap(simulator: GitHubSimulator, duckdb_url: str) -> None:
+def hold_until_told(path: str) -> subprocess.Popen[str]:
+    """A process holding the DuckDB file until :func:`let_go` (returns once it holds it)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_UNTIL_TOLD_SCRIPT, path],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def let_go(holder: subprocess.Popen[str]) -> None:
+    assert holder.stdin is not None
+    with suppress(BrokenPipeError):
+        holder.stdin.write("release\n")
+        holder.stdin.flush()
+
+
+@dataclass
+class LockRefusals:
+    """Every time this process was refused the DuckDB file lock (the real ``duckdb.connect`` runs;
+    this only watches it). On the first refusal the holder is told to let go, so the waiting is
+    certain to happen and certain to end."""
+
+    holders: list[subprocess.Popen[str]] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        real_connect = duckdb.connect
+
+        def connect(*args: Any, **kwargs: Any) -> duckdb.DuckDBPyConnection:
+            try:
+                return real_connect(*args, **kwargs)
+            except duckdb.IOException as exc:
+                if "Could not set lock" in str(exc):
+                    self.messages.append(str(exc))
+                    if len(self.messages) == 1:
+                        let_go(self.holders[0])
+                raise
+
+        monkeypatch.setattr(duckdb, "connect", connect)
+
+
+@pytest.mark.processes
+def test_duckdb_held_at_start_waits_within_the_cap(
+    simulator: GitHubSimulator, duckdb_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     warehouse = open_warehouse(duckdb_url, lock_timeout_s=20)
     warehouse.migrate()
-    holder = hold_lock(duckdb_url.removeprefix("duckdb://"), 1.5)
-    started = time.monotonic()
+    refusals = LockRefusals()
+    refusals.install(monkeypatch)
+    refusals.holders.append(hold_until_told(duckdb_url.removeprefix("duckdb://")))
     run_sync(simulator, warehouse, "Acme/Widgets")
-    holder.wait(10)
-    assert time.monotonic() - started >= 1.0
+    refusals.holders[0].wait(10)
+    # the sync met the other process's lock, waited, and then went through
+    assert refusals.messages, "the sync never met the lock"
+    assert f"PID {refusals.holders[0].pid}" in refusals.messages[0]
     assert differences(simulator, warehouse, "Acme/Widgets") == []
 
 
-def test_duckdb_held_mid_sync_waits_within_the_cap(simulator: GitHubSimulator, duckdb_url: str) -> None:
+@pytest.mark.processes
+def test_duckdb_held_mid_sync_waits_within_the_cap(
+    simulator: GitHubSimulator, duckdb_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Taken while the sync is fetching: its first write waits for the file, then goes through."""
     warehouse = open_warehouse(duckdb_url, lock_timeout_s=20)
     warehouse.migrate()
-    holders: list[subprocess.Popen[str]] = []
+    refusals = LockRefusals()
+    refusals.install(monkeypatch)
 
     def grab_the_file(method: str, path: str, query: dict[str, str]) -> None:
-        if not holders:
-            holders.append(hold_lock(duckdb_url.removeprefix("duckdb://"), 1.5))
+        if not refusals.holders:
+            refusals.holders.append(hold_until_told(duckdb_url.removeprefix("duckdb://")))
 
     simulator.on_request(grab_the_file)
-    run_sync(simulator, warehouse, "Acme/Widgets", strategy="rest", batch_size=30)
-    holders[0].wait(10)
+    report = run_sync(simulator, warehouse, "Acme/Widgets", strategy="rest", batch_size=30)
+    refusals.holders[0].wait(10)
+    assert refusals.messages, "the sync never met the lock"
+    assert f"PID {refusals.holders[0].pid}" in refusals.messages[0]
+    assert report.changed
     assert differences(simulator, warehouse, "Acme/Widgets") == []
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("when", ["at-start", "mid-sync"])
 def test_duckdb_held_beyond_the_cap_is_a_clear_error_and_changes_nothing(
     simulator: GitHubSimulator, duckdb_url: str, when: str
@@ -256,6 +328,7 @@ def test_instance_config_queues_a_second_run_of_the_same_partition(tmp_path: Pat
         )
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("first_sync", [True, False], ids=["first-sync", "incremental"])
 def test_two_concurrent_syncs_of_one_repository_both_end_correct(
     simulator_factory: Callable[..., GitHubSimulator],

@@ -238,19 +238,13 @@ def test_docker_compose_wires_existing_files_and_the_code_server() -> None:
     assert set(docker["run_launcher"]["config"]["env_vars"]) <= set(example)
 
 
-def test_dockerfile_installs_the_lock_and_matching_launcher_libraries() -> None:
-    dockerfile = (DEPLOY / "Dockerfile").read_text()
-    assert "uv sync --frozen --no-dev --group deploy --no-install-project" in dockerfile
-    assert "uv sync --frozen --no-dev --group deploy --no-editable" in dockerfile
+def test_deploy_launcher_libraries_match_the_locked_dagster_release() -> None:
+    """The image's run launchers (dagster-k8s, dagster-docker) must be the release of the locked
+    Dagster (the libraries' numbering, as dagster-postgres has it): a mismatch fails every run."""
     library = locked_version("dagster-postgres")  # the libraries' numbering of the locked release
     assert locked_version("dagster-k8s") == library == locked_version("dagster-docker")
     deploy_group = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["dependency-groups"]["deploy"]
     assert f"dagster-k8s=={library}" in deploy_group and f"dagster-docker=={library}" in deploy_group
-    assert "ARG INSTANCE_YAML=deploy/dagster-docker.yaml" in dockerfile
-    module = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["dagster"]["module_name"]
-    assert f'"-m", "{module}"' in dockerfile
-    ignored = (DEPLOY / "Dockerfile.dockerignore").read_text().split()
-    assert "**/.venv" in ignored and "**/.git" in ignored
 
 
 def helm_instance_config(values: dict[str, Any]) -> dict[str, Any]:

@@ -248,7 +248,9 @@ def test_rest_asks_for_unchanged_reviews_conditionally(
     assert [r for r in warehouse.reviews(repo.lower()) if r.pr_number == number] == reviews_before
 
     simulator.add_review(repo, number, state="APPROVED", author="kim")
-    report = run_sync(simulator, warehouse, repo, strategy="rest")
+    # a full refresh re-reads every PR whatever its updated_at (GitHub stamps whole seconds): the
+    # changed review list must not be taken for unchanged
+    report = run_sync(simulator, warehouse, repo, strategy="rest", full_refresh=True)
     assert differences(simulator, warehouse, repo) == []
     assert any(r.author_login == "kim" for r in warehouse.reviews(repo.lower()) if r.pr_number == number)
 
@@ -319,7 +321,8 @@ def test_upgrade_from_the_previous_schema_refetches_old_rows_once(
     with open_warehouse(warehouse_url) as wh:
         wh.migrate()  # what every asset run, CLI command and demo does first
         versions = _rows(wh, "SELECT version FROM github.schema_migrations ORDER BY version")
-        assert versions == [(1,), (2,)]
+        assert versions == [(m.version,) for m in load_migrations(wh.kind)]
+        assert (2,) in versions
         state = wh.get_state(key)
         assert state is not None and state.needs_full_refetch and state.cursor == cursor
         old = wh.pull_requests(key)

@@ -168,6 +168,7 @@ def test_token_appears_nowhere_after_a_dagster_run_loses_it(
     assert files_with_token(tmp_path / "dagster_home") == []
 
 
+@pytest.mark.processes
 def test_token_appears_nowhere_in_cli_output_and_dagster_home(
     sim: GitHubSimulator, tmp_path: Path, duckdb_url: str
 ) -> None:

@@ -34,11 +34,13 @@ def sync_all(sim: GitHubSimulator, warehouse: Warehouse, strategy: str, **option
     return [run_sync(sim, warehouse, repo, strategy=strategy, **options) for repo in sim.repos()]
 
 
-def test_first_sync_equals_truth(simulator: GitHubSimulator, warehouse: Warehouse, strategy: str) -> None:
-    reports = sync_all(simulator, warehouse, strategy)
-    for repo, report in zip(simulator.repos(), reports, strict=True):
-        assert differences(simulator, warehouse, repo) == []
-        truth = simulator.truth(repo)
+def test_first_sync_equals_truth(
+    shared_simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+) -> None:
+    reports = sync_all(shared_simulator, warehouse, strategy)
+    for repo, report in zip(shared_simulator.repos(), reports, strict=True):
+        assert differences(shared_simulator, warehouse, repo) == []
+        truth = shared_simulator.truth(repo)
         assert report.pull_requests == len(truth["pull_requests"]) == 120
         assert report.reviews == len(truth["reviews"])
         state = warehouse.get_state(repo.lower())
@@ -49,21 +51,21 @@ def test_first_sync_equals_truth(simulator: GitHubSimulator, warehouse: Warehous
         assert state.full_name == repo
 
 
-def test_first_sync_cost(simulator: GitHubSimulator, warehouse: Warehouse, strategy: str) -> None:
+def test_first_sync_cost(shared_simulator: GitHubSimulator, warehouse: Warehouse, strategy: str) -> None:
     """GraphQL: one 1-point query per 21 PRs (+ probe, + overflowing connections); REST: the list
     pages, then per PR its full object, its review pages and its timeline pages."""
-    for repo in simulator.repos():
-        truth = simulator.truth(repo)
+    for repo in shared_simulator.repos():
+        truth = shared_simulator.truth(repo)
         prs = truth["pull_requests"]
         reviews_of = {
             pr["number"]: sum(1 for r in truth["reviews"] if r["pr_number"] == pr["number"]) for pr in prs
         }
-        simulator.reset_stats()
-        report = run_sync(simulator, warehouse, repo, strategy=strategy)
+        shared_simulator.reset_stats()
+        report = run_sync(shared_simulator, warehouse, repo, strategy=strategy)
         if strategy == "rest":
             pages = math.ceil(len(prs) / 100)
             review_pages = sum(max(1, math.ceil(count / 100)) for count in reviews_of.values())
-            by_route = simulator.stats()["by_route"]
+            by_route = shared_simulator.stats()["by_route"]
             timeline_pages = sum(count for route, count in by_route.items() if route.endswith("/timeline"))
             assert timeline_pages >= len(prs)  # at least one timeline request per PR
             assert report.requests == pages + review_pages + len(prs) + timeline_pages
@@ -200,13 +202,13 @@ def test_pr_updated_while_paging_is_not_lost(
 
 
 def test_same_sync_twice_leaves_identical_tables_and_full_refresh_keeps_cursor(
-    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+    shared_simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
-    repo = simulator.repos()[1]
-    run_sync(simulator, warehouse, repo, strategy=strategy, full_refresh=True)
+    repo = shared_simulator.repos()[1]
+    run_sync(shared_simulator, warehouse, repo, strategy=strategy, full_refresh=True)
     prs, reviews = warehouse.pull_requests(repo.lower()), warehouse.reviews(repo.lower())
     cursor = warehouse.get_state(repo.lower()).cursor  # type: ignore[union-attr]
-    report = run_sync(simulator, warehouse, repo, strategy=strategy, full_refresh=True)
+    report = run_sync(shared_simulator, warehouse, repo, strategy=strategy, full_refresh=True)
     assert report.pull_requests == 120
     assert warehouse.pull_requests(repo.lower()) == prs
     assert warehouse.reviews(repo.lower()) == reviews
@@ -214,19 +216,19 @@ def test_same_sync_twice_leaves_identical_tables_and_full_refresh_keeps_cursor(
 
 
 def test_full_refresh_never_moves_the_cursor_backwards(
-    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+    shared_simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
     from datetime import UTC, datetime
 
     from prsync_dagster.warehouse.base import SyncCommit
 
-    repo = simulator.repos()[2]
+    repo = shared_simulator.repos()[2]
     future = datetime(2030, 1, 1, tzinfo=UTC)
     warehouse.write_batch(
         repo.lower(), [], future,
         SyncCommit(repo.lower(), None, None, future, None, None, future, "auto", {}),
     )  # fmt: skip
-    report = run_sync(simulator, warehouse, repo, strategy=strategy, full_refresh=True)
+    report = run_sync(shared_simulator, warehouse, repo, strategy=strategy, full_refresh=True)
     assert report.pull_requests == 120
     assert warehouse.get_state(repo.lower()).cursor == future  # type: ignore[union-attr]
 
@@ -264,10 +266,10 @@ def test_failed_sync_records_the_error_and_keeps_data_and_cursor(
 
 
 def test_unknown_repository_is_a_clear_error(
-    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+    shared_simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
     with pytest.raises(RepositoryNotFound, match="repository not found or no access"):
-        run_sync(simulator, warehouse, "acme/does-not-exist", strategy=strategy)
+        run_sync(shared_simulator, warehouse, "acme/does-not-exist", strategy=strategy)
     state = warehouse.get_state("acme/does-not-exist")
     assert state and state.status == "error" and "not found" in (state.last_error or "")
 

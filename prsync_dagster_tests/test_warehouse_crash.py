@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,13 +19,20 @@ from prsync_dagster_tests.plugins.warehouse import T0, make_batch
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REPO = "crash/test"
 BASELINE_PRS = 200
-BIG_PRS = 20_000
+BIG_PRS = 500  # more than the baseline: the batch rewrites it and adds rows
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
+pytestmark = [
+    pytest.mark.processes,
+    pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL"),
+]
 
-# Builds a big batch that rewrites every baseline PR and adds many more, says so, then writes it.
-BIG_WRITER = """
+# Builds a batch that rewrites every baseline PR and adds more, then writes it. Once the batch's
+# first statement (the upsert of its pull requests) has run inside the open transaction, it prints
+# "wrote" and waits on stdin, so the parent kills it provably mid-batch. It only watches the
+# backend's executor (the real statements run); the transaction is the backend's own.
+WRITER = """
 import sys
+from contextlib import contextmanager
 from datetime import timedelta
 from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster.warehouse.base import SyncCommit
@@ -38,7 +44,28 @@ cursor = T0 + timedelta(days=99)
 commit = SyncCommit(repo=repo, repo_id=1, full_name=repo, cursor=cursor, etag='"big"', probe_url=None,
                     success_at=cursor, strategy="rest", report={})
 wh = open_warehouse(url, lock_timeout_s=30)
-print("writing", flush=True)
+session = wh._session
+
+
+class Watched:
+    def __init__(self, executor):
+        self._executor = executor
+
+    def execute(self, sql, params=None):
+        rows = self._executor.execute(sql, params)
+        if sql.lstrip().startswith("INSERT INTO github.pull_requests"):
+            print("wrote", flush=True)
+            sys.stdin.readline()  # never answered: the parent kills this process here
+        return rows
+
+
+@contextmanager
+def watched_session(what):
+    with session(what) as executor:
+        yield Watched(executor)
+
+
+wh._session = watched_session
 wh.write_batch(repo, batch, cursor, commit)
 print("done", flush=True)
 """
@@ -75,26 +102,22 @@ def test_sigkill_mid_batch_keeps_the_committed_state(warehouse: Warehouse, wareh
     _assert_baseline(warehouse)
 
     writer = subprocess.Popen(
-        [sys.executable, "-c", BIG_WRITER, warehouse_url, REPO, str(BIG_PRS)],
+        [sys.executable, "-c", WRITER, warehouse_url, REPO, str(BIG_PRS)],
         cwd=REPO_ROOT,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     assert writer.stdout is not None
-    assert writer.stdout.readline().strip() == "writing"
-    if warehouse.kind == "postgres":
-        deadline = time.monotonic() + 10
-        while not _in_transaction(warehouse_url) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.1)  # well inside the statements that write 20,000 rows
-    else:
-        time.sleep(0.3)  # connected and inserting: the whole write takes seconds
+    assert writer.stdout.readline().strip() == "wrote", "the writer ended before writing"
+    if warehouse.kind == "postgres":  # seen from outside too: its transaction is open
+        assert _in_transaction(warehouse_url)
     writer.send_signal(signal.SIGKILL)
     rest = writer.stdout.read()
     writer.wait(10)
     assert writer.returncode == -signal.SIGKILL
-    assert "done" not in rest, "the batch finished before the kill; make it bigger"
+    assert "done" not in rest
 
     _assert_baseline(warehouse)
 

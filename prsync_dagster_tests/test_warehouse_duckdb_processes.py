@@ -18,6 +18,8 @@ from prsync_dagster_tests.plugins.warehouse import T0
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+pytestmark = pytest.mark.processes
+
 HOLD_SCRIPT = """
 import sys, time
 import duckdb
@@ -49,7 +51,7 @@ def test_waits_for_the_other_process_then_succeeds(duckdb_warehouse: DuckDBWareh
     holder = _hold_lock(str(duckdb_warehouse.path), 1.5)
     started = time.monotonic()
     try:
-        duckdb_warehouse.mark_running("a/b", T0)  # a write
+        duckdb_warehouse.start_attempt("a/b", T0)  # a write
         assert duckdb_warehouse.counts("a/b") == (0, 0)  # and a read
     finally:
         holder.wait(10)
@@ -99,7 +101,7 @@ with open_warehouse(url, lock_timeout_s=60) as wh:
         cursor = T0 + timedelta(days=round_)
         commit = SyncCommit(repo=repo, repo_id=1, full_name=repo, cursor=cursor, etag=None, probe_url=None,
                             success_at=cursor, strategy="rest", report={"round": round_})
-        wh.mark_running(repo, cursor)
+        wh.start_attempt(repo, cursor)
         wh.write_batch(repo, make_batch(repo, 20, 3, first=round_ * 20 + 1), cursor, commit)
 print("done")
 """

@@ -96,13 +96,13 @@ def test_primary_keys_are_enforced(warehouse: Warehouse) -> None:
     _rows(warehouse, insert, ["a/b", "ok"])
     with pytest.raises(Exception, match="(?i)duplicate|unique|primary key"):
         _rows(warehouse, insert, ["a/b", "ok"])
-    with pytest.raises(Exception, match="(?i)check"):
+    with pytest.raises(Exception, match="(?i)check|enum"):  # DuckDB: an ENUM since migration 0003
         _rows(warehouse, insert, ["c/d", "bogus"])
 
 
 def test_each_dialect_has_its_own_file_where_types_differ() -> None:
-    duck, duck_2, *_ = load_migrations("duckdb")
-    pg, pg_2, *_ = load_migrations("postgres")
+    duck, duck_2 = load_migrations("duckdb")[:2]
+    pg, pg_2 = load_migrations("postgres")[:2]
     assert "JSONB" in pg.sql and "JSONB" not in duck.sql
     assert "TEXT[]" in pg_2.sql and "VARCHAR[]" in duck_2.sql
     with pytest.raises(ValueError, match="unknown SQL dialect"):
@@ -126,9 +126,8 @@ def test_concurrent_migrations_from_threads(warehouse_url: str) -> None:
         thread.join(60)
     assert errors == []
     with open_warehouse(warehouse_url) as wh:
-        assert _rows(wh, "SELECT count(*) FROM github.schema_migrations") == [
-            (len(load_migrations(wh.kind)),)
-        ]
+        expected = len(load_migrations(wh.kind))
+        assert _rows(wh, "SELECT count(*) FROM github.schema_migrations") == [(expected,)]
 
 
 MIGRATE_SCRIPT = """
@@ -143,6 +142,7 @@ print("migrated")
 """
 
 
+@pytest.mark.processes
 def test_concurrent_migrations_from_processes(warehouse_url: str) -> None:
     import time
 
@@ -162,7 +162,6 @@ def test_concurrent_migrations_from_processes(warehouse_url: str) -> None:
         assert process.returncode == 0, err
         assert out.strip() == "migrated"
     with open_warehouse(warehouse_url) as wh:
-        assert _rows(wh, "SELECT count(*) FROM github.schema_migrations") == [
-            (len(load_migrations(wh.kind)),)
-        ]
+        expected = len(load_migrations(wh.kind))
+        assert _rows(wh, "SELECT count(*) FROM github.schema_migrations") == [(expected,)]
         assert wh.counts("a/b") == (0, 0)

@@ -80,7 +80,7 @@ def test_non_utc_input_times_come_back_as_utc(warehouse: Warehouse) -> None:
     plus2 = timezone(timedelta(hours=2))
     pr = make_pr(REPO, 1, created_at=datetime(2024, 5, 1, 14, 0, tzinfo=plus2))
     warehouse.write_batch(REPO, [make_item(pr)], datetime(2024, 5, 2, 9, 0, tzinfo=plus2))
-    warehouse.mark_running(REPO, datetime(2024, 5, 2, 10, 0, tzinfo=plus2))
+    warehouse.start_attempt(REPO, datetime(2024, 5, 2, 10, 0, tzinfo=plus2))
 
     (read,) = warehouse.pull_requests(REPO)
     assert read.created_at == datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -104,10 +104,15 @@ def test_same_batch_twice_leaves_identical_tables(warehouse: Warehouse) -> None:
 def test_unchanged_rows_keep_their_synced_at_when_written_again_later(warehouse: Warehouse) -> None:
     batch = make_batch(REPO, 5, 2)
     warehouse.write_batch(REPO, batch, T0)
-    before = {k: v for k, v in raw_tables(warehouse).items() if k != "github.sync_state"}
+    before = {k: v for k, v in raw_tables(warehouse).items() if k != "sync_state"}
+    assert set(before) == {"pull_requests", "pull_request_reviews"}
+    assert (len(before["pull_requests"]), len(before["pull_request_reviews"])) == (5, 10)
     warehouse.write_batch(REPO, batch, T0 + timedelta(hours=5))
-    after = {k: v for k, v in raw_tables(warehouse).items() if k != "github.sync_state"}
+    after = {k: v for k, v in raw_tables(warehouse).items() if k != "sync_state"}
     assert after == before
+    # said directly: every row still carries the first write's synced_at
+    assert {at for _, at in _rows(warehouse, "SELECT number, synced_at FROM github.pull_requests")} == {T0}
+    assert {at for _, at in _rows(warehouse, "SELECT id, synced_at FROM github.pull_request_reviews")} == {T0}
     # a changed review gets the new synced_at; its siblings keep theirs
     changed_review = batch[0].reviews[0].model_copy(update={"state": "DISMISSED"})
     warehouse.write_batch(
@@ -265,7 +270,7 @@ def test_naive_timestamps_and_foreign_commits_are_refused(warehouse: Warehouse) 
     with pytest.raises(ValueError, match="timezone-aware"):
         warehouse.write_batch(REPO, [], datetime(2024, 1, 1))
     with pytest.raises(ValueError, match="timezone-aware"):
-        warehouse.mark_running(REPO, datetime(2024, 1, 1))
+        warehouse.start_attempt(REPO, datetime(2024, 1, 1))
     with pytest.raises(ValueError, match="sync commit for 'x/y'"):
         warehouse.write_batch(REPO, [], T0, commit_for("x/y", T0))
 
@@ -309,7 +314,7 @@ def test_commit_without_any_previous_state_and_without_cursor(warehouse: Warehou
 def test_sync_state_lifecycle(warehouse: Warehouse) -> None:
     assert warehouse.get_state(REPO) is None
     start1, end1 = T0, T0 + timedelta(minutes=5)
-    warehouse.mark_running(REPO, start1)
+    warehouse.start_attempt(REPO, start1)
     state = warehouse.get_state(REPO)
     assert state == SyncState(repo=REPO, status="running", last_attempt_at=start1)
 
@@ -334,7 +339,7 @@ def test_sync_state_lifecycle(warehouse: Warehouse) -> None:
     assert (ok.repo_id, ok.full_name) == (4242, "Octo/Widgets")
 
     start2, fail2 = T0 + timedelta(days=1), T0 + timedelta(days=1, minutes=1)
-    warehouse.mark_running(REPO, start2)
+    warehouse.start_attempt(REPO, start2)
     warehouse.mark_error(REPO, "GitHub said 502", fail2)
     failed = warehouse.get_state(REPO)
     assert failed is not None
@@ -360,7 +365,7 @@ def test_sync_state_lifecycle(warehouse: Warehouse) -> None:
     again = warehouse.get_state(REPO)
     assert again is not None and again.last_attempt_at == fail3 and again.cursor == cursor
 
-    warehouse.mark_running(REPO, T0 + timedelta(days=3))
+    warehouse.start_attempt(REPO, T0 + timedelta(days=3))
     running = warehouse.get_state(REPO)
     assert running is not None and running.status == "running" and running.last_error == "again"
 

@@ -1,9 +1,10 @@
 """The PyGithub client of one sync: authentication, retries, rate-limit waits and request accounting.
 
-PyGithub's ``Requester`` does the HTTP, and its ``GithubRetry`` (an urllib3 ``Retry``) waits out
-rate limits. We add what a sync needs on top: a count of every request, retry, 304 and rate-limit
-point, a bounded wait on primary limits that GitHub signals with 429 as well as 403, and errors
-translated into :mod:`prsync_dagster.errors` with messages that never carry the token.
+PyGithub's ``Requester`` does the HTTP (auth, App token refresh, redirects). Every repeat is decided
+by the one :class:`~prsync_dagster.retrying.RetryPolicy` (5xx, connection failures, primary and
+secondary rate limits signalled with 403 or 429, GraphQL ``RATE_LIMITED``). We add a count of every
+request, retry, 304 and rate-limit point, and errors translated into :mod:`prsync_dagster.errors`
+with one-line messages that never carry the token.
 """
 
 from __future__ import annotations
@@ -13,36 +14,35 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 import requests
-from github import Auth, Github, GithubException, GithubIntegration, GithubRetry
+from github import Auth, Github, GithubException, GithubIntegration
 from github.GithubException import (
     BadCredentialsException,
-    RateLimitExceededExceedsMaxWait,
     RateLimitExceededException,
     UnknownObjectException,
 )
 from github.Requester import Requester
-from urllib3.response import HTTPResponse
-from urllib3.util.retry import Retry
 
 from prsync_dagster.errors import (
     ConfigurationError,
     GitHubApiError,
     GitHubAuthError,
+    GitHubUnreachableError,
+    GraphQLPartialDataError,
+    GraphQLTooBigError,
     GraphQLUnavailableError,
     RateLimitedError,
     RepositoryNotFound,
 )
+from prsync_dagster.retrying import RetryPolicy, Transient
 from prsync_dagster.secrets import redact
+from prsync_dagster.settings import DEFAULT_API_URL, validate_api_url
 
-DEFAULT_API_URL = "https://api.github.com"
 USER_AGENT = "prsync-dagster"
 
 #: GitHub's token formats: classic and fine-grained PATs, OAuth, user-to-server, installation
@@ -89,12 +89,11 @@ class RequestStats:
     retries: int = 0
     rest_points: int = 0
     graphql_points: int = 0
-    rate_limit_wait_s: float = 0.0
     rate_limit_remaining: dict[str, int] = field(default_factory=dict)
-    rate_limit_reset: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def record_response(self, status: int, headers: dict[str, Any]) -> None:
+        """Every answer GitHub gave, retried or not (a 2xx core answer costs a point, a 304 none)."""
         lowered = {k.lower(): v for k, v in headers.items()}
         resource = str(lowered.get("x-ratelimit-resource", "core"))
         with self._lock:
@@ -105,26 +104,16 @@ class RequestStats:
                 self.rest_points += 1
             if "x-ratelimit-remaining" in lowered:
                 self.rate_limit_remaining[resource] = int(float(lowered["x-ratelimit-remaining"]))
-            if "x-ratelimit-reset" in lowered:
-                self.rate_limit_reset[resource] = int(float(lowered["x-ratelimit-reset"]))
 
-    def record_retry(self, waited_s: float) -> None:
-        """A response that urllib3 retried: it never reaches :meth:`record_response`, so count it here."""
-        with self._lock:
-            self.requests += 1
-            self.retries += 1
-            self.rate_limit_wait_s += waited_s
-
-    def record_refused(self) -> None:
-        """A rate-limited response we gave up on (the wait exceeds the cap): still a request made."""
+    def record_no_answer(self) -> None:
+        """A request that got no answer (connection refused, DNS, timeout): still a request made."""
         with self._lock:
             self.requests += 1
 
-    def record_repeat(self, waited_s: float = 0.0) -> None:
-        """A request repeated by our own code after an answer already counted by :meth:`record_response`."""
+    def record_retry(self, waited_s: float = 0.0) -> None:
+        """A repeat decided by the retry policy (``waited_s`` before it; not kept, for the callback)."""
         with self._lock:
             self.retries += 1
-            self.rate_limit_wait_s += waited_s
 
     def record_graphql_cost(self, cost: int) -> None:
         with self._lock:
@@ -135,96 +124,40 @@ class RequestStats:
         return self.rest_points + self.graphql_points
 
 
-class AccountingRetry(GithubRetry):
-    """``GithubRetry`` that counts retries and bounds every rate-limit wait.
+def _rate_limit(
+    status: int, headers: dict[str, Any], message: str, clock: Callable[[], float]
+) -> Transient | None:
+    """The rate limit a 403/429 signals, as a :class:`Transient` to wait out, or None (no limit).
 
-    On top of PyGithub's retry:
-
-    - GitHub documents both 403 and 429 for rate limits; PyGithub only understands the 403. A 429
-      with ``x-ratelimit-remaining: 0`` is a primary limit (wait until ``x-ratelimit-reset``), any
-      other 429 a secondary one.
-    - A secondary limit without ``Retry-After`` waits ``secondary_rate_wait`` the first time and
-      twice as long on each repeat, as GitHub asks ("wait at least a minute, then back off
-      exponentially"); PyGithub waits the same time on every repeat.
-    - Any wait beyond ``max_rate_limit_wait`` raises instead of blocking, so the caller can
-      reschedule the attempt after the reset.
+    GitHub documents both 403 and 429 for rate limits ("Rate limits for the REST API"): with
+    ``x-ratelimit-remaining: 0`` (or the primary-limit message) it is the primary limit, to wait
+    until ``x-ratelimit-reset``; a ``Retry-After`` header is to be honoured as is; any other 429,
+    or the secondary-limit message, is a secondary limit (first wait ``secondary_rate_wait_s``,
+    then doubling, per GitHub's "wait at least one minute ... increase exponentially").
     """
-
-    def __init__(self, stats: RequestStats | None = None, **kwargs: Any) -> None:
-        self.stats = stats
-        super().__init__(**kwargs)
-
-    def new(self, **kw: Any) -> AccountingRetry:
-        kw["stats"] = self.stats
-        return super().new(**kw)
-
-    def increment(  # type: ignore[override]
-        self,
-        method: str | None = None,
-        url: str | None = None,
-        response: HTTPResponse | None = None,
-        error: Exception | None = None,
-        _pool: Any = None,
-        _stacktrace: Any = None,
-    ) -> Retry:
-        limit = None
-        if response is not None and response.status in (403, 429):
-            limit = self._rate_limit(response, url)
-        if limit is None:
-            # 5xx and connection errors: urllib3's exponential backoff
-            retry = super().increment(method, url, response, error, _pool, _stacktrace)
-            waited = retry.get_backoff_time()
-        else:
-            assert response is not None
-            wait, message = limit
-            if self.max_rate_limit_wait is not None and wait > self.max_rate_limit_wait:
-                if self.stats is not None:
-                    self.stats.record_refused()
-                raise RateLimitExceededExceedsMaxWait(
-                    response.status, {"message": message}, dict(response.headers), wait=wait
-                )
-            retry = Retry.increment(self, method, url, response, error, _pool, _stacktrace)
-            if _retry_after(response) is None:
-                waited = max(wait, retry.get_backoff_time())
-                retry.get_backoff_time = lambda: waited  # type: ignore[method-assign]
-            else:
-                waited = wait  # urllib3 sleeps for Retry-After itself
-        if self.stats is not None:
-            self.stats.record_retry(waited)
-        return retry
-
-    def _rate_limit(self, response: HTTPResponse, url: str | None) -> tuple[float, str] | None:
-        """(seconds to wait, message) for a rate-limited 403/429; raises for any other 403."""
-        retry_after = _retry_after(response)
-        if retry_after is not None:
-            return retry_after, "secondary rate limit: Retry-After exceeds the configured wait"
-        headers = response.headers
-        message = _body_message(response, url)
-        if headers.get("X-RateLimit-Remaining") == "0" or Requester.isPrimaryRateLimitError(message):
-            reset = headers.get("X-RateLimit-Reset")
-            # plus 1 s: it is not clear when in that second the reset happens
-            wait = max(0.0, int(reset) - time.time() + 1) if reset and reset.isdigit() else 60.0
-            return wait, message or "API rate limit exceeded"
-        if response.status == 429 or Requester.isSecondaryRateLimitError(message):
-            repeats = sum(1 for entry in self.history if entry.status in (403, 429))
-            return float(self.secondary_rate_wait) * 2**repeats, message or "secondary rate limit"
-        # a 403 that is no rate limit (e.g. "Resource not accessible by integration"): no retry
-        raise Requester.createException(403, dict(headers), {"message": message or "Forbidden"})
+    lowered = {k.lower(): v for k, v in headers.items()}
+    retry_after = str(lowered.get("retry-after", "")).strip()
+    if retry_after.isdigit():
+        wait = float(retry_after)
+        return Transient(
+            "secondary", RateLimitedError(_limit_text(message, wait), seconds_to_wait=wait), wait
+        )
+    if str(lowered.get("x-ratelimit-remaining")) == "0" or Requester.isPrimaryRateLimitError(message):
+        wait = _seconds_until_reset(headers, clock)
+        error = RateLimitedError(
+            _limit_text(message or "API rate limit exceeded", wait), seconds_to_wait=wait
+        )
+        return Transient("rate_limit", error, wait)
+    if status == 429 or Requester.isSecondaryRateLimitError(message):
+        text = message or "secondary rate limit"
+        return Transient(
+            "secondary", lambda wait: RateLimitedError(_limit_text(text, wait), seconds_to_wait=wait)
+        )
+    return None
 
 
-def _retry_after(response: HTTPResponse) -> float | None:
-    value = response.headers.get("Retry-After")
-    return float(value) if value and value.strip().isdigit() else None
-
-
-def _body_message(response: HTTPResponse, url: str | None) -> str:
-    """The ``message`` of an error body (a retried answer's body is read here and then discarded)."""
-    try:
-        content = json.loads(GithubRetry.get_content(response, url or ""))
-    except (ValueError, TypeError):
-        return ""
-    message = content.get("message") if isinstance(content, dict) else None
-    return str(message) if message else ""
+def _limit_text(message: str, wait: float) -> str:
+    return f"GitHub rate limit exhausted ({message}); reset in {wait:.0f}s"
 
 
 @dataclass(frozen=True)
@@ -248,29 +181,36 @@ class GitHubCredentials:
 
 @dataclass(frozen=True)
 class ClientSettings:
-    """How to reach GitHub and how patient to be with it."""
+    """How to reach GitHub and how patient to be with it (see :class:`RetryPolicy`)."""
 
     api_url: str = DEFAULT_API_URL
-    timeout_s: int = 30
+    #: Seconds to wait for a connection or an answer (requests' timeout).
+    timeout_s: float = 30
     max_retries: int = 8
     backoff_factor: float = 1.0
     #: Longest wait for a primary or secondary rate limit before giving up the attempt.
     max_rate_limit_wait_s: float = 300.0
     #: Minimum wait on a secondary limit without ``Retry-After`` (then exponential).
     secondary_rate_wait_s: float = 60.0
+    #: Total time spent repeating requests that could not connect (refused, DNS); issue 9.2.
+    connect_retry_s: float = 30.0
+    #: Injectable waits and wall clock (tests freeze time with them).
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
+    clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         validate_api_url(self.api_url)
 
-
-def validate_api_url(url: str) -> str:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ConfigurationError(
-            f"GITHUB_API_URL must be an http(s) URL such as https://api.github.com or "
-            f"https://HOST/api/v3, got {url!r}"
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_retries=self.max_retries,
+            backoff_factor=self.backoff_factor,
+            connect_retry_s=self.connect_retry_s,
+            max_rate_limit_wait_s=self.max_rate_limit_wait_s,
+            secondary_rate_wait_s=self.secondary_rate_wait_s,
+            sleep=self.sleep,
+            clock=self.clock,
         )
-    return url.rstrip("/")
 
 
 _installation_cache: dict[tuple[str, str, str], int] = {}
@@ -298,102 +238,156 @@ class Response:
         return self.headers.get("etag")
 
 
+#: GitHub's words for a GraphQL query stopped for taking too long ("Something went wrong while
+#: executing your query. This may be the result of a timeout, or it could be a GitHub bug."),
+#: sent with HTTP 200 and ``data: null`` (issue 9.4).
+_GRAPHQL_TIMEOUT_WORDS = ("this may be the result of a timeout", "timedout", "timed out")
+
+
 class GitHubClient:
-    """One sync's connection to GitHub for one repository owner. Not shared between syncs."""
+    """One sync's connection to GitHub for one repository owner. Not shared between syncs.
+
+    PyGithub's ``Requester`` does the HTTP (authentication, App token refresh, redirects) with
+    its own retries switched off; every repeat is decided by :class:`RetryPolicy` and counted.
+    """
 
     def __init__(self, credentials: GitHubCredentials, settings: ClientSettings, owner: str) -> None:
         self.stats = RequestStats()
         self.settings = settings
+        self.policy = settings.retry_policy()
         auth = _auth_for_owner(credentials, settings, owner)
-        self._rest = self._connect(auth, retry_statuses=[*range(500, 600), 429])
-        # GitHub ends GraphQL queries that run over 10 s with 502/504: the fetcher shrinks its
-        # page instead of repeating the same query; 501 means no GraphQL API here (auto falls
-        # back to REST). Neither is retried as such.
-        self._graphql = self._connect(auth, retry_statuses=[500, 503, *range(505, 600), 429])
-
-    def _connect(self, auth: Auth.Auth, retry_statuses: list[int]) -> Requester:
-        retry = AccountingRetry(
-            stats=self.stats,
-            total=self.settings.max_retries,
-            backoff_factor=self.settings.backoff_factor,
-            max_rate_limit_wait=self.settings.max_rate_limit_wait_s,
-            secondary_rate_wait=self.settings.secondary_rate_wait_s,
-            status_forcelist=retry_statuses,
-            backoff_jitter=0.5,
-        )
         github = Github(
             auth=auth,
-            base_url=self.settings.api_url,
-            timeout=self.settings.timeout_s,
+            base_url=settings.api_url,
+            timeout=int(max(1, settings.timeout_s)),
             user_agent=USER_AGENT,
             per_page=100,
-            retry=retry,
+            retry=0,  # the retry policy decides, see RetryPolicy
             lazy=True,
             # GitHub asks for serial requests, not for a fixed pause; a sync is serial already.
             seconds_between_requests=None,
             seconds_between_writes=None,
         )
-        return github.requester
+        self._requester: Requester = github.requester
 
     def close(self) -> None:
-        self._rest.close()
-        self._graphql.close()
+        self._requester.close()
 
     def get(self, path: str, params: dict[str, Any] | None = None, etag: str | None = None) -> Response:
-        """GET a REST resource; with ``etag`` the request is conditional and a 304 costs nothing."""
-        headers = {**NEXT_GLOBAL_ID, **({"If-None-Match": etag} if etag else {})}
-        with translate_errors(path):
-            status, resp_headers, body = self._rest.requestJson("GET", path, params, headers)
-        self.stats.record_response(status, resp_headers)
+        """GET a REST resource; with ``etag`` the request is conditional and a 304 costs nothing.
+
+        Raises the errors of :mod:`prsync_dagster.errors` (see :meth:`_send`).
+        """
+        headers = {"If-None-Match": etag} if etag else {}
+
+        def once() -> tuple[int, dict[str, Any], str]:
+            answer = self._send("GET", path, params, headers, None)
+            self._raise_transient(answer, path)
+            return answer
+
+        status, resp_headers, body = self.policy.call(once, self.stats.record_retry)
         data = self._check(status, resp_headers, body, path)
         return Response(status, resp_headers, data)
 
     def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         """POST a GraphQL query; returns ``data`` and accounts the query's ``rateLimit.cost``.
 
-        GitHub answers an exhausted GraphQL budget with HTTP 200 and an error of type
-        ``RATE_LIMITED``, which no HTTP retry sees: wait here when the reset is within
-        ``max_rate_limit_wait_s``, else raise :class:`RateLimitedError`.
-        """
-        for attempt in range(self.settings.max_retries + 1):
-            try:
-                return self._graphql_once(query, variables)
-            except RateLimitedError as exc:
-                wait = exc.seconds_to_wait
-                if attempt >= self.settings.max_retries or wait > self.settings.max_rate_limit_wait_s:
-                    raise
-                time.sleep(wait)
-                self.stats.record_repeat(wait)
-        raise AssertionError("unreachable")
+        GitHub answers GraphQL errors with HTTP 200 (https://docs.github.com/en/graphql/overview/
+        rate-limits-and-query-limits-for-the-graphql-api). Handled here:
 
-    def _graphql_once(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        with translate_errors("graphql"):
-            status, resp_headers, body = self._graphql.requestJson(
-                "POST",
-                self._graphql.graphql_url,
-                input={"query": query, "variables": variables},
-                headers=dict(NEXT_GLOBAL_ID),
+        - ``RATE_LIMITED``: waited out like a REST limit (:class:`RetryPolicy`);
+        - 502/504, or 200 with "This may be the result of a timeout": :class:`GraphQLTooBigError`
+          (the stream shrinks its page; repeating the same query would time out again);
+        - 404/410/501: :class:`GraphQLUnavailableError` (no GraphQL API on this server);
+        - ``data`` present *and* errors (e.g. ``FORBIDDEN`` on some nodes: SAML, IP allow lists,
+          an App without a permission): :class:`GraphQLPartialDataError`, never used as if complete;
+        - ``NOT_FOUND``: :class:`RepositoryNotFound`; anything else: :class:`GitHubApiError`.
+        """
+        url = self._requester.graphql_url
+
+        def once() -> dict[str, Any]:
+            answer = self._send("POST", url, None, {}, {"query": query, "variables": variables})
+            status, headers, body = answer
+            if status in (502, 504):
+                raise GraphQLTooBigError(
+                    f"GitHub's GraphQL API gave up on a query (HTTP {status}: too big or too slow)",
+                    status=status,
+                )
+            if status in (404, 410, 501):
+                # The endpoint itself is missing (GraphQL reports its own errors with HTTP 200).
+                raise GraphQLUnavailableError(
+                    f"GitHub's GraphQL API is not available at {url} (HTTP {status}); "
+                    "set PRSYNC_GITHUB_STRATEGY=rest or auto",
+                    status=status,
+                )
+            self._raise_transient(answer, "graphql")
+            payload = self._check(status, headers, body, "graphql")
+            if not isinstance(payload, dict):
+                raise GitHubApiError("GitHub GraphQL answered with a body that is not a JSON object")
+            data = payload.get("data")
+            rate = data.get("rateLimit") if isinstance(data, dict) else None
+            if isinstance(rate, dict) and isinstance(rate.get("cost"), int):
+                self.stats.record_graphql_cost(rate["cost"])
+                if isinstance(rate.get("remaining"), int):
+                    self.stats.rate_limit_remaining["graphql"] = rate["remaining"]
+            errors = payload.get("errors")
+            if errors:
+                raise_graphql_errors(errors, headers, data, self.policy.clock)
+            return data if isinstance(data, dict) else {}
+
+        return self.policy.call(once, self.stats.record_retry)
+
+    def _url(self, path: str) -> str:
+        return path if "://" in path else self.settings.api_url + path
+
+    def _send(
+        self,
+        verb: str,
+        path: str,
+        params: dict[str, Any] | None,
+        headers: dict[str, str],
+        body: dict[str, Any] | None,
+    ) -> tuple[int, dict[str, Any], str]:
+        """One HTTP exchange, counted. No answer at all becomes a one-line error naming the URL
+        (never a token: tokens travel in headers): connection refused and DNS failures are
+        :class:`Transient` (kind ``connect``), timeouts kind ``server``, TLS failures final."""
+        headers = {**NEXT_GLOBAL_ID, **headers}
+        try:
+            status, resp_headers, text = self._requester.requestJson(verb, path, params, headers, body)
+        except requests.exceptions.SSLError as exc:
+            self.stats.record_no_answer()
+            raise GitHubUnreachableError(
+                f"could not reach GitHub at {self._url(path)}: TLS failed ({_cause(exc)})"
+            ) from None
+        except requests.exceptions.ConnectionError as exc:
+            self.stats.record_no_answer()
+            final = GitHubUnreachableError(
+                f"could not reach GitHub at {self._url(path)}: {_cause(exc)} "
+                f"(retried for {self.settings.connect_retry_s:g} s)"
             )
+            raise Transient("connect", final) from None
+        except requests.exceptions.Timeout:
+            self.stats.record_no_answer()
+            timeout = GitHubApiError(
+                f"GitHub did not answer {verb} {self._url(path)} within {self.settings.timeout_s:g} s "
+                "(after retries)"
+            )
+            raise Transient("server", timeout) from None
         self.stats.record_response(status, resp_headers)
-        if status in (404, 410, 501):
-            # The endpoint itself is missing (GraphQL reports its own errors with HTTP 200).
-            raise GraphQLUnavailableError(
-                f"GitHub's GraphQL API is not available at {self._graphql.graphql_url} (HTTP {status}); "
-                "set PRSYNC_GITHUB_STRATEGY=rest or auto",
-                status=status,
+        return status, resp_headers, text
+
+    def _raise_transient(self, answer: tuple[int, dict[str, Any], str], what: str) -> None:
+        """Raise :class:`Transient` for answers worth repeating: 5xx, rate limits (403/429)."""
+        status, headers, body = answer
+        if 500 <= status < 600:
+            final = GitHubApiError(
+                f"GitHub kept failing for {what} after retries (last status {status})", status=status
             )
-        payload = self._check(status, resp_headers, body, "graphql")
-        if not isinstance(payload, dict):
-            raise GitHubApiError("GitHub GraphQL answered with a body that is not a JSON object")
-        data: dict[str, Any] = payload.get("data") or {}
-        rate = data.get("rateLimit")
-        if isinstance(rate, dict) and isinstance(rate.get("cost"), int):
-            self.stats.record_graphql_cost(rate["cost"])
-            if isinstance(rate.get("remaining"), int):
-                self.stats.rate_limit_remaining["graphql"] = rate["remaining"]
-        if payload.get("errors"):
-            raise_graphql_errors(payload["errors"], resp_headers)
-        return data
+            raise Transient("server", final)
+        if status in (403, 429):
+            limit = _rate_limit(status, headers, _body_message(body), self.policy.clock)
+            if limit is not None:
+                raise limit
 
     def _check(self, status: int, headers: dict[str, Any], body: str, what: str) -> Any:
         try:
@@ -410,18 +404,57 @@ class GitHubClient:
         return data
 
 
-def raise_graphql_errors(errors: list[dict[str, Any]], headers: dict[str, Any]) -> None:
-    """GitHub answers GraphQL errors with HTTP 200; turn the ones we know into specific errors."""
-    types = {str(error.get("type")) for error in errors}
-    message = "; ".join(str(error.get("message")) for error in errors)[:500]
+def raise_graphql_errors(
+    errors: list[dict[str, Any]],
+    headers: dict[str, Any],
+    data: Any,
+    clock: Callable[[], float] = time.time,
+) -> None:
+    """GitHub answers GraphQL errors with HTTP 200; turn each kind into its error (see
+    :meth:`GitHubClient.graphql`)."""
+    types = {str(error.get("type")) for error in errors if isinstance(error, dict)}
+    message = "; ".join(str(error.get("message")) for error in errors if isinstance(error, dict))[:500]
     if "RATE_LIMITED" in types:
-        wait = _seconds_until_reset(headers)
-        raise RateLimitedError(
-            f"GitHub GraphQL rate limit exhausted ({message}); reset in {wait:.0f}s", seconds_to_wait=wait
-        )
-    if "NOT_FOUND" in types:
+        wait = _seconds_until_reset(headers, clock)
+        text = f"GitHub GraphQL rate limit exhausted ({message}); reset in {wait:.0f}s"
+        raise Transient("rate_limit", RateLimitedError(text, seconds_to_wait=wait), wait)
+    if any(words in message.lower() for words in _GRAPHQL_TIMEOUT_WORDS):
+        raise GraphQLTooBigError(f"GitHub's GraphQL API gave up on a query (too big or too slow: {message})")
+    repository = data.get("repository") if isinstance(data, dict) else None
+    if "NOT_FOUND" in types and not repository:
         raise RepositoryNotFound(f"repository not found or no access (GitHub GraphQL: {message})")
+    if isinstance(repository, dict):
+        raise GraphQLPartialDataError(
+            f"GitHub GraphQL answered with partial data and errors ({', '.join(sorted(types))}): {message}"
+        )
     raise GitHubApiError(f"GitHub GraphQL answered with errors: {message}")
+
+
+_DNS_WORDS = ("name or service not known", "failed to resolve", "nodename nor servname", "name resolution")
+
+
+def _cause(exc: BaseException) -> str:
+    """The reason a connection failed, in a few words (the deepest cause urllib3 wrapped)."""
+    text = str(exc)
+    lowered = text.lower()
+    if "refused" in lowered:
+        return "connection refused"
+    if any(
+        words in lowered
+        for words in (
+            "name or service not known",
+            "failed to resolve",
+            "nodename nor servname",
+            "name resolution",
+        )
+    ):
+        return "DNS lookup failed (no such host)"
+    if "certificate" in lowered or "ssl" in lowered:
+        match = re.search(r"certificate verify failed: ([^(\]')\"]+)", text, re.IGNORECASE)
+        return f"certificate verify failed: {match.group(1).strip()}" if match else "TLS handshake failed"
+    if "aborted" in lowered or "reset by peer" in lowered or "remote end closed" in lowered:
+        return "the connection was closed without an answer"
+    return type(exc).__name__
 
 
 @contextmanager
@@ -431,40 +464,22 @@ def translate_errors(what: str) -> Iterator[None]:
         yield
     except BadCredentialsException:
         raise GitHubAuthError("GitHub rejected the token: 401 Bad credentials") from None
-    except RateLimitExceededException as exc:  # includes RateLimitExceededExceedsMaxWait
-        wait = getattr(exc, "wait", None) or _seconds_until_reset(exc.headers or {})
-        raise RateLimitedError(
-            f"GitHub rate limit exhausted ({_message(exc)}); reset in {wait:.0f}s", seconds_to_wait=wait
-        ) from None
+    except RateLimitExceededException as exc:
+        wait = _seconds_until_reset(exc.headers or {})
+        raise RateLimitedError(_limit_text(_message(exc), wait), seconds_to_wait=wait) from None
     except UnknownObjectException:
         message = f"repository not found or no access (GitHub answered 404 for {what})"
         raise RepositoryNotFound(message) from None
     except GithubException as exc:
         if exc.status == 429:  # PyGithub maps only a 403 to RateLimitExceededException
             wait = _seconds_until_reset(exc.headers or {})
-            raise RateLimitedError(
-                f"GitHub rate limit exhausted ({_message(exc)}); reset in {wait:.0f}s", seconds_to_wait=wait
-            ) from None
+            raise RateLimitedError(_limit_text(_message(exc), wait), seconds_to_wait=wait) from None
         if exc.status == 401:
             raise GitHubAuthError(f"GitHub rejected the token: 401 {_message(exc)}") from None
         message = f"GitHub answered {exc.status} for {what}: {_message(exc)}"
         raise GitHubApiError(message, status=exc.status) from None
-    except requests.exceptions.RetryError as exc:
-        status = _status_of_retry_error(exc)
-        raise GitHubApiError(
-            f"GitHub kept failing for {what} after retries (last status {status})", status=status
-        ) from None
     except requests.exceptions.RequestException as exc:
-        raise GitHubApiError(f"could not reach GitHub for {what}: {type(exc).__name__}") from None
-
-
-def _status_of_retry_error(exc: requests.exceptions.RetryError) -> int | None:
-    reason = exc.args[0] if exc.args else None
-    text = str(getattr(reason, "reason", reason))
-    for code in ("500", "502", "503", "504", "429", "403"):
-        if f"{code} error" in text:
-            return int(code)
-    return None
+        raise GitHubUnreachableError(f"could not reach GitHub for {what}: {_cause(exc)}") from None
 
 
 def _message(exc: GithubException) -> str:
@@ -474,13 +489,25 @@ def _message(exc: GithubException) -> str:
     return exc.message or "no message"
 
 
-def _seconds_until_reset(headers: dict[str, Any]) -> float:
+def _body_message(body: str) -> str:
+    """The ``message`` of an error body, or ''."""
+    try:
+        content = json.loads(body) if body else None
+    except ValueError:
+        return ""
+    message = content.get("message") if isinstance(content, dict) else None
+    return str(message) if message else ""
+
+
+def _seconds_until_reset(headers: dict[str, Any], clock: Callable[[], float] = time.time) -> float:
+    """Seconds until GitHub's ``Retry-After`` / ``x-ratelimit-reset`` (plus 1 s: it is not clear
+    when in that second the reset happens); 60 s when neither is given."""
     lowered = {k.lower(): v for k, v in headers.items()}
     if "retry-after" in lowered and str(lowered["retry-after"]).isdigit():
         return float(lowered["retry-after"])
     reset = lowered.get("x-ratelimit-reset")
     if reset is not None and str(reset).isdigit():
-        return max(1.0, int(reset) - time.time() + 1)
+        return max(1.0, int(reset) - clock() + 1)
     return 60.0
 
 
@@ -510,7 +537,3 @@ def _find_installation(integration: GithubIntegration, owner: str) -> int:
         except UnknownObjectException:
             continue
     raise RepositoryNotFound(f"the GitHub App is not installed on {owner!r}")
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)

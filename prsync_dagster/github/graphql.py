@@ -27,19 +27,22 @@ not change the cost (only parents count), so they are as large as GitHub allows 
 ``assignees``: GitHub allows at most 10 assignees per issue or PR. Larger nested pages only grow
 the node count (21 × 410 ≈ 8,600 nodes, far below GitHub's 500,000 limit) and save follow-ups.
 
-GitHub ends queries that run over 10 s with 502/504, so the page shrinks and the query repeats.
+GitHub ends queries that run over 10 s with 502/504 (or an HTTP 200 timeout error), so the page
+shrinks and the query repeats.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from functools import partial
 from typing import Any
 
-from prsync_dagster.errors import GitHubApiError, MalformedPayloadError
+from tenacity import RetryCallState
+
+from prsync_dagster.errors import GraphQLTooBigError, MalformedPayloadError
 from prsync_dagster.github.client import GitHubClient
-from prsync_dagster.github.delta import PullRequestStream, RepoTarget
+from prsync_dagster.github.delta import Listed, PagedStream, RepoTarget
 from prsync_dagster.github.records import (
     GRAPHQL_TIMELINE_ITEM_TYPES,
     PullRequestRecord,
@@ -47,6 +50,7 @@ from prsync_dagster.github.records import (
     ReviewRecord,
     TimelineRecord,
 )
+from prsync_dagster.retrying import MAX_SHRINKS, Transient
 
 ACTOR = "{ __typename login }"
 
@@ -130,26 +134,37 @@ query PrsyncMore($owner: String!, $name: String!, $number: Int!, $after: String)
 
 
 MORE_QUERIES = {connection.name: more_query(connection) for connection in NESTED_CONNECTIONS}
-#: Kept for readers of the old name: the reviews follow-up query.
+#: The reviews follow-up query (kept under its old name).
 MORE_REVIEWS_QUERY = MORE_QUERIES["reviews"]
 
-#: Page sizes tried in turn after GitHub's 502/504 "query took too long" answers (see the module
-#: docstring for why the first is 21: the largest page of PRs that costs one point).
+#: Page sizes tried in turn after GitHub's "too big or too slow" answers (see the module docstring
+#: for why the first is 21: the largest page of PRs that costs one point).
 PAGE_SIZES = (21, 10, 5)
-MAX_TIMEOUTS = 8
 
 
-class GraphQLPullRequestStream(PullRequestStream):
-    """Pages of PRs ordered by ``UPDATED_AT`` descending, reviews and timeline inline."""
+class GraphQLPullRequestStream(PagedStream):
+    """Pages of PRs ordered by ``UPDATED_AT`` descending, reviews and timeline inline.
+
+    Errors (see :meth:`GitHubClient.graphql` for how answers are classified):
+
+    - "too big or too slow" (:class:`GraphQLTooBigError`: 502/504, or HTTP 200 with GitHub's
+      timeout message and ``data: null``) shrinks the page (21, 10, 5) and asks again, at
+      most :data:`~prsync_dagster.retrying.MAX_SHRINKS` times per sync (the one retry policy);
+    - partial data with errors (:class:`GraphQLPartialDataError`, e.g. ``FORBIDDEN`` on some
+      nodes) is never stored as if complete: it ends this stream; ``auto`` then fetches the
+      repository over REST (:class:`prsync_dagster.github.streams.GraphQLOrRestStream`), the
+      ``graphql`` strategy fails the sync with the reason;
+    - everything else fails the sync (rate limits are waited out by the client first).
+    """
 
     strategy = "graphql"
 
     def __init__(self, client: GitHubClient, target: RepoTarget) -> None:
         super().__init__(client, target)
         self._size_index = 0
-        self._timeouts = 0
+        self._shrinks = 0
 
-    def changed_since(self, since: datetime | None) -> Iterator[PullRequestWithReviews]:
+    def newest_first(self) -> Iterator[Listed]:
         after: str | None = None
         while True:
             connection = self._pull_requests_page(after)
@@ -159,37 +174,49 @@ class GraphQLPullRequestStream(PullRequestStream):
                 record = PullRequestRecord.from_graphql(
                     node, repo=self.target.key, repo_id=self.target.repo_id
                 )
-                if since is not None and record.updated_at < since:
-                    return
-                yield self._complete(record, node)
+                yield record, partial(self._complete, record, node)
             page_info = connection.get("pageInfo") or {}
             if not page_info.get("hasNextPage"):
                 return
             after = page_info.get("endCursor")
 
+    def _query(self, query: str, variables: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """Run a query; on "too big or too slow" shrink the page (``variables`` re-reads its size)
+        and repeat at once, within the retry policy's budget of shrinks for this stream."""
+
+        def once() -> dict[str, Any]:
+            if self._shrinks >= MAX_SHRINKS:
+                return self.client.graphql(query, variables())
+            try:
+                return self.client.graphql(query, variables())
+            except GraphQLTooBigError as exc:
+                raise Transient("too_big", exc) from None
+
+        def shrink(state: RetryCallState) -> None:
+            self._shrinks += 1
+            self._size_index = min(self._size_index + 1, len(PAGE_SIZES) - 1)
+            self.client.stats.record_retry()  # the answer itself was counted as a request
+
+        return self.client.policy.shrinking(shrink)(once)
+
     def _pull_requests_page(self, after: str | None) -> dict[str, Any]:
-        while True:
-            variables = {
+        data = self._query(
+            PULL_REQUESTS_QUERY,
+            lambda: {
                 "owner": self.target.owner,
                 "name": self.target.name,
                 "first": PAGE_SIZES[self._size_index],
                 "after": after,
-            }
-            try:
-                data = self.client.graphql(PULL_REQUESTS_QUERY, variables)
-            except GitHubApiError as exc:
-                if not self._may_repeat(exc):
-                    raise
-                self._size_index = min(self._size_index + 1, len(PAGE_SIZES) - 1)
-                continue
-            repository = data.get("repository")
-            if not isinstance(repository, dict):
-                raise MalformedPayloadError(self.target.key, "-", "repository", "missing from GraphQL data")
-            self.target.observe(repository.get("databaseId"), repository.get("nameWithOwner"))
-            connection = repository.get("pullRequests")
-            if not isinstance(connection, dict):
-                raise MalformedPayloadError(self.target.key, "-", "pullRequests", "missing from GraphQL data")
-            return connection
+            },
+        )
+        repository = data.get("repository")
+        if not isinstance(repository, dict):
+            raise MalformedPayloadError(self.target.key, "-", "repository", "missing from GraphQL data")
+        self.target = self.target.observed(repository.get("databaseId"), repository.get("nameWithOwner"))
+        connection = repository.get("pullRequests")
+        if not isinstance(connection, dict):
+            raise MalformedPayloadError(self.target.key, "-", "pullRequests", "missing from GraphQL data")
+        return connection
 
     def _complete(self, pr: PullRequestRecord, node: dict[str, Any]) -> PullRequestWithReviews:
         """The PR with every nested connection read to its end (follow-up queries on overflow)."""
@@ -227,27 +254,11 @@ class GraphQLPullRequestStream(PullRequestStream):
                 "number": pr.number,
                 "after": page_info.get("endCursor"),
             }
-            data = self._more(MORE_QUERIES[name], variables)
+            data = self._query(MORE_QUERIES[name], lambda variables=variables: variables)  # type: ignore[misc]
             pull_request = (data.get("repository") or {}).get("pullRequest") or {}
             connection = pull_request.get(name)
             if not isinstance(connection, dict):
                 raise MalformedPayloadError(pr.repo, pr.number, name, "missing from GraphQL data")
-
-    def _more(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        while True:
-            try:
-                return self.client.graphql(query, variables)
-            except GitHubApiError as exc:
-                if not self._may_repeat(exc):
-                    raise
-
-    def _may_repeat(self, exc: GitHubApiError) -> bool:
-        """Whether to repeat a query answered 502/504 (not retried over HTTP, see the client)."""
-        if exc.status not in (502, 504) or self._timeouts >= MAX_TIMEOUTS:
-            return False
-        self._timeouts += 1
-        self.client.stats.record_repeat()  # the 502 itself was counted as a request
-        return True
 
 
 def _nodes(connection: dict[str, Any], repo: str, pr_number: object = "-") -> list[dict[str, Any]]:

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from functools import partial
 from typing import Any
 
 from prsync_dagster.errors import MalformedPayloadError
 from prsync_dagster.github.client import GitHubClient, Response
-from prsync_dagster.github.delta import PullRequestStream, RepoTarget
+from prsync_dagster.github.delta import Listed, PagedStream, RepoTarget
 from prsync_dagster.github.records import (
     PullRequestRecord,
     PullRequestWithReviews,
@@ -43,11 +43,16 @@ LIST_PARAMS: dict[str, Any] = {"state": "all", "sort": "updated", "direction": "
 
 @dataclass(frozen=True)
 class ProbeResult:
-    """The answer to "did anything change?": a 304, or page 1 of the updated-sorted list."""
+    """The answer to "did anything change?": a 304, or page 1 of the updated-sorted list.
+
+    ``target`` is the repository as GitHub named it in the answer (after a rename: the new name,
+    and the id on a first sync); ``url`` is where the probe went, stored with its ``etag``.
+    """
 
     url: str
     etag: str | None
     page: Response
+    target: RepoTarget
 
     @property
     def unchanged(self) -> bool:
@@ -60,16 +65,16 @@ def probe(client: GitHubClient, target: RepoTarget, etag: str | None, per_page: 
     The ETag is only valid for the same URL, so the URL (without host) is returned to be stored
     beside it. Any PR update moves that PR to the top of this list, which changes the page.
     """
-    page = first_page(client, target, {**LIST_PARAMS, "per_page": per_page}, etag)
-    # computed after first_page, which asks again under the new name after a rename
-    url = probe_url(target, per_page)
-    return ProbeResult(url=url, etag=page.etag or etag, page=page)
+    page, seen = first_page(client, target, {**LIST_PARAMS, "per_page": per_page}, etag)
+    # computed from what first_page saw: it asks again under the new name after a rename
+    return ProbeResult(url=probe_url(seen, per_page), etag=page.etag or etag, page=page, target=seen)
 
 
 def first_page(
     client: GitHubClient, target: RepoTarget, params: dict[str, Any], etag: str | None
-) -> Response:
-    """Page 1 of the updated-sorted pulls list, correct even when the repository was renamed.
+) -> tuple[Response, RepoTarget]:
+    """Page 1 of the updated-sorted pulls list, correct even when the repository was renamed, and
+    the target as GitHub named it.
 
     GitHub answers an old name with a 301 to ``/repositories/{id}/pulls?<query>``; PyGithub
     follows it but drops the query (state, sort, direction, per_page), so what comes back is the
@@ -77,18 +82,17 @@ def first_page(
     The payload's ``base.repo.full_name`` (or, for an empty page, the repository itself) gives
     the rename away, and the page is asked for again under the current name.
     """
-    requested = target.full_name
     page = client.get(pulls_path(target), params, etag=etag)
     if page.not_modified:
-        return page
-    _observe_repo(target, page.data)
+        return page, target
+    seen = _observed(target, page.data)
     if page.data == []:
         # an empty state=all list: a repository without PRs, or the open PRs of a renamed one
-        _observe_repo_payload(target, client.get(f"/repos/{requested}").data)
-    if target.full_name.lower() != requested.lower():
-        page = client.get(pulls_path(target), params)  # no ETag: it belonged to the other URL
-        _observe_repo(target, page.data)
-    return page
+        seen = _observed_payload(seen, client.get(f"/repos/{target.full_name}").data)
+    if seen.full_name.lower() != target.full_name.lower():
+        page = client.get(pulls_path(seen), params)  # no ETag: it belonged to the other URL
+        seen = _observed(seen, page.data)
+    return page, seen
 
 
 def probe_url(target: RepoTarget, per_page: int) -> str:
@@ -100,7 +104,7 @@ def pulls_path(target: RepoTarget) -> str:
     return f"/repos/{target.full_name}/pulls"
 
 
-class RestPullRequestStream(PullRequestStream):
+class RestPullRequestStream(PagedStream):
     """One request per 100 changed PRs, plus three per changed PR (full PR, reviews, timeline)."""
 
     strategy = "rest"
@@ -117,21 +121,19 @@ class RestPullRequestStream(PullRequestStream):
         #: Stored ETags of the listed PRs' review lists (one warehouse read per list page).
         self._review_etags = review_etags or (lambda _numbers: {})
 
-    def changed_since(self, since: datetime | None) -> Iterator[PullRequestWithReviews]:
+    def newest_first(self) -> Iterator[Listed]:
         page = self._first_page
         if page is None or page.not_modified:
-            page = first_page(self.client, self.target, {**LIST_PARAMS, "per_page": 100}, None)
+            page, self.target = first_page(self.client, self.target, {**LIST_PARAMS, "per_page": 100}, None)
         while True:
             items = _as_list(page.data, self.target.key, "pulls list")
-            _observe_repo(self.target, items)
+            self.target = _observed(self.target, items)
             etags = self._review_etags(
                 [item["number"] for item in items if isinstance(item.get("number"), int)]
             )
             for item in items:
                 record = PullRequestRecord.from_rest(item, repo=self.target.key, repo_id=self._repo_id(item))
-                if since is not None and record.updated_at < since:
-                    return  # the list is sorted by updated_at: everything below is older
-                yield self._complete(record, item, etags.get(record.number))
+                yield record, partial(self._complete, record, item, etags.get(record.number))
             next_url = next_link(page.headers)
             if next_url is None:
                 return
@@ -220,18 +222,15 @@ def _as_list(data: Any, repo: str, what: str) -> list[dict[str, Any]]:
     return data
 
 
-def _observe_repo(target: RepoTarget, items: Any) -> None:
-    """Take the repository's id and current name from the first PR's ``base.repo``."""
+def _observed(target: RepoTarget, items: Any) -> RepoTarget:
+    """The target with the repository's id and current name from the first PR's ``base.repo``."""
     if not isinstance(items, list) or not items or not isinstance(items[0], dict):
-        return
-    _observe_repo_payload(target, (items[0].get("base") or {}).get("repo"))
+        return target
+    return _observed_payload(target, (items[0].get("base") or {}).get("repo"))
 
 
-def _observe_repo_payload(target: RepoTarget, repo: Any) -> None:
-    """Take id and current name from a repository payload (``base.repo`` or ``GET /repos/...``)."""
-    if isinstance(repo, dict):
-        repo_id = repo.get("id")
-        full_name = repo.get("full_name")
-        target.observe(
-            repo_id if isinstance(repo_id, int) else None, full_name if isinstance(full_name, str) else None
-        )
+def _observed_payload(target: RepoTarget, repo: Any) -> RepoTarget:
+    """The target with id and current name from a repository payload (``base.repo`` or ``/repos/...``)."""
+    if not isinstance(repo, dict):
+        return target
+    return target.observed(repo.get("id"), repo.get("full_name"))

@@ -105,7 +105,9 @@ def open_warehouse(url: str | None = None, *, lock_timeout_s: float = 60.0) -> W
     ``lock_timeout_s`` is how long a DuckDB operation waits for another process to let go of the file.
     """
     if url is None or not url.strip():
-        url = os.environ.get(ENV_VAR, "").strip() or default_warehouse_url()
+        from prsync_dagster.settings import warehouse_url_from_env
+
+        url = warehouse_url_from_env()
     parsed = parse_warehouse_url(url)
     if parsed.kind == "duckdb":
         from prsync_dagster.warehouse.duckdb import DuckDBWarehouse

@@ -21,7 +21,10 @@ from prsync_dagster.github.records import (
     TimelineRecord,
 )
 
-SyncStatus = Literal["running", "ok", "error"]
+#: ``running`` (an attempt started, or its process was killed), ``ok`` (last attempt succeeded),
+#: ``error`` (last attempt failed; see ``last_error``), ``interrupted`` (last attempt was stopped by
+#: Ctrl-C, SIGTERM or a run termination; rows and cursor as after its last committed batch).
+SyncStatus = Literal["running", "ok", "error", "interrupted"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ class Warehouse(abc.ABC):
     kind: str
     #: Where the data lives, for people (file path or URL without password); shown in metadata and status.
     location: str
+    #: Waits for a lock held by another process so far (DuckDB's file lock); counted in SyncReport.retries.
+    lock_retries: int = 0
 
     @abc.abstractmethod
     def migrate(self) -> None:
@@ -90,22 +95,15 @@ class Warehouse(abc.ABC):
         """The sync state of every repository that was ever attempted, ordered by repo."""
 
     @abc.abstractmethod
-    def mark_running(self, repo: str, at: datetime) -> None:
-        """Record an attempt start (status ``running``, ``last_attempt_at``); cursor untouched."""
-
     def start_attempt(self, repo: str, at: datetime) -> SyncState | None:
-        """The state before this attempt, and the attempt recorded as ``running``.
-
-        Backends override this to do both in one connection: opening a DuckDB file costs tens of
-        milliseconds, which is most of a sync that finds nothing changed.
-        """
-        state = self.get_state(repo)
-        self.mark_running(repo, at)
-        return state
+        """The state before this attempt, and the attempt recorded as ``running`` (``last_attempt_at``),
+        in one connection (opening a DuckDB file costs tens of milliseconds); cursor untouched."""
 
     @abc.abstractmethod
-    def mark_error(self, repo: str, error: str, at: datetime) -> None:
-        """Record a failed attempt (status ``error``, ``last_error``); rows and cursor untouched."""
+    def mark_error(
+        self, repo: str, error: str, at: datetime, status: Literal["error", "interrupted"] = "error"
+    ) -> None:
+        """Record a failed (or interrupted) attempt: ``status``, ``last_error``; rows and cursor untouched."""
 
     @abc.abstractmethod
     def write_batch(

@@ -4,14 +4,14 @@ DuckDB lets a single process open a database file for writing (it takes an OS lo
 read-only openers are excluded too while a writer holds it). Dagster runs each partition's sync in
 its own process, and ``prsync status`` reads from yet another, so this backend never keeps the file
 open: every operation connects, runs one transaction and closes. A process that finds the file
-locked retries with exponential backoff and jitter until ``lock_timeout_s`` and then gives up with
+locked retries (:meth:`prsync_dagster.retrying.RetryPolicy.lock_wait`: exponential backoff with
+jitter, each wait counted in ``lock_retries``) until ``lock_timeout_s`` and then gives up with
 :class:`~prsync_dagster.errors.WarehouseLockedError` naming the process that holds the lock.
 """
 
 from __future__ import annotations
 
 import os
-import random
 import re
 import threading
 import time
@@ -23,14 +23,11 @@ from typing import Any
 import duckdb
 
 from prsync_dagster.errors import WarehouseError, WarehouseLockedError
+from prsync_dagster.retrying import RetryPolicy, Transient
 from prsync_dagster.warehouse.sql import SqlWarehouse
 
 _LOCK_MESSAGE = "Could not set lock on file"
 _HOLDER = re.compile(r"held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
-
-#: First and largest pause between attempts to get the file lock, in seconds.
-_FIRST_DELAY_S = 0.02
-_MAX_DELAY_S = 0.5
 
 # Connections of one process to one file share a database instance, which has no file lock to
 # wait on but can fail concurrent transactions with write-write conflicts; threads of a process
@@ -73,12 +70,16 @@ class DuckDBWarehouse(SqlWarehouse):
     kind = "duckdb"
     list_from_json = "CAST(CAST({} AS JSON) AS VARCHAR[])"
 
-    def __init__(self, path: Path, *, lock_timeout_s: float = 60.0) -> None:
+    def __init__(
+        self, path: Path, *, lock_timeout_s: float = 60.0, retry_policy: RetryPolicy | None = None
+    ) -> None:
         if not path.is_absolute():
             raise ValueError(f"DuckDB path must be absolute, got {str(path)!r}")
         self.path = path
         self.location = str(path)
         self.lock_timeout_s = lock_timeout_s
+        #: Waits for the file lock go through the one retry policy (injectable sleep).
+        self.retry_policy = retry_policy or RetryPolicy()
 
     def __repr__(self) -> str:
         return f"DuckDBWarehouse({self.location!r})"
@@ -110,22 +111,23 @@ class DuckDBWarehouse(SqlWarehouse):
                 f"could not {what}: cannot create the directory of {self.path}: {exc}"
             ) from exc
         started = time.monotonic()
-        deadline = started + max(self.lock_timeout_s, 0.0)
-        delay = _FIRST_DELAY_S
-        while True:
+
+        def attempt() -> duckdb.DuckDBPyConnection:
             try:
                 return duckdb.connect(str(self.path))
             except duckdb.IOException as exc:
                 message = str(exc)
                 if _LOCK_MESSAGE not in message:
                     raise self._error(exc, what) from exc
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise self._locked(message, time.monotonic() - started, what) from exc
-                time.sleep(min(delay * random.uniform(0.5, 1.5), remaining))
-                delay = min(delay * 2, _MAX_DELAY_S)
+                waited = time.monotonic() - started
+                raise Transient("lock", lambda _: self._locked(message, waited, what)) from exc
             except duckdb.Error as exc:
                 raise self._error(exc, what) from exc
+
+        return self.retry_policy.lock_wait(self.lock_timeout_s, self._count_lock_retry)(attempt)
+
+    def _count_lock_retry(self, waited_s: float) -> None:
+        self.lock_retries += 1
 
     def _locked(self, message: str, waited_s: float, what: str) -> WarehouseLockedError:
         holder = _HOLDER.search(message)

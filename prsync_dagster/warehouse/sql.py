@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from prsync_dagster.github.records import (
     PullRequestRecord,
@@ -240,17 +240,17 @@ ON CONFLICT (repo) DO UPDATE SET
     needs_full_refetch = s.needs_full_refetch AND NOT %s
 """
 
-MARK_RUNNING = """
+_MARK_RUNNING = """
 INSERT INTO github.sync_state AS s (repo, status, last_attempt_at) VALUES (%s, 'running', %s)
 ON CONFLICT (repo) DO UPDATE SET status = 'running', last_attempt_at = excluded.last_attempt_at
 """
 
-# The attempt started when mark_running said so; only an error without a recorded start dates it.
+# The attempt started when start_attempt said so; only an error without a recorded start dates it.
 MARK_ERROR = """
 INSERT INTO github.sync_state AS s (repo, status, last_attempt_at, last_error, last_error_at)
-VALUES (%s, 'error', %s, %s, %s)
+VALUES (%s, %s, %s, %s, %s)
 ON CONFLICT (repo) DO UPDATE SET
-    status = 'error',
+    status = excluded.status,
     last_attempt_at = CASE WHEN s.status = 'running' AND s.last_attempt_at IS NOT NULL
                            THEN s.last_attempt_at ELSE excluded.last_attempt_at END,
     last_error = excluded.last_error,
@@ -333,25 +333,22 @@ class SqlWarehouse(Warehouse):
             rows = executor.execute(SELECT_STATES + " ORDER BY repo")
         return [self._state_from_row(row) for row in rows]
 
-    def mark_running(self, repo: str, at: datetime) -> None:
-        _require_aware(at, "at")
-        with self._session(f"mark {repo} running") as executor:
-            executor.execute(MARK_RUNNING, [repo, at])
-
     def start_attempt(self, repo: str, at: datetime) -> SyncState | None:
         _require_aware(at, "at")
         with self._session(f"start a sync of {repo}") as executor:
             rows = executor.execute(SELECT_STATES + " WHERE repo = %s", [repo])
-            executor.execute(MARK_RUNNING, [repo, at])
+            executor.execute(_MARK_RUNNING, [repo, at])
         return self._state_from_row(rows[0]) if rows else None
 
-    def mark_error(self, repo: str, error: str, at: datetime) -> None:
+    def mark_error(
+        self, repo: str, error: str, at: datetime, status: Literal["error", "interrupted"] = "error"
+    ) -> None:
         _require_aware(at, "at")
         if len(error) > MAX_ERROR_LENGTH:
             suffix = " …(truncated)"
             error = error[: MAX_ERROR_LENGTH - len(suffix)] + suffix
         with self._session(f"record the error of {repo}") as executor:
-            executor.execute(MARK_ERROR, [repo, at, error, at])
+            executor.execute(MARK_ERROR, [repo, status, at, error, at])
 
     # -- rows ---------------------------------------------------------------------------------
 

@@ -453,13 +453,19 @@ class _Builder:
         room = max(0.0, _END_TS - 1 - end_activity)
         upd = end_activity + rng.uniform(0, min(5 * _DAY if state == "open" else 3600, room))
         pr.updated_at = _dt(upd)
-        self.enrich(repo, pr, people, members)
+        self.enrich(repo, pr, people, members, heavy)
         repo.pulls[number] = pr
         self.pulls.append((repo, pr))
         self.issue_like.append((repo, pr))
 
-    def enrich(self, repo: Repo, pr: PullRequest, people: list[Account], members: list[Account]) -> None:
-        """Review requests, draft history, labels, assignees and their timeline events."""
+    def enrich(
+        self, repo: Repo, pr: PullRequest, people: list[Account], members: list[Account], heavy: bool = False
+    ) -> None:
+        """Review requests, draft history, labels, assignees and their timeline events.
+
+        The heavy PR (the one with 100+ reviews) also gets 60 request/withdraw cycles, so its
+        review-metrics timeline (120+ events) overflows any one GraphQL or REST page.
+        """
         rng = self.rich
         t0 = pr.created_at.timestamp()
         t_end = pr.updated_at.timestamp()
@@ -521,6 +527,17 @@ class _Builder:
                 requester(),
                 requested_reviewer=who,
             )
+        if heavy:
+            for _ in range(60):
+                who = rng.choice([p for p in people if p is not author])
+                asked = at(t0 + 60, t_end - 120)
+                add("review_requested", asked, requester(), requested_reviewer=who)
+                add(
+                    "review_request_removed",
+                    at(asked.timestamp() + 1, asked.timestamp() + 3600),
+                    requester(),
+                    requested_reviewer=who,
+                )
         # team review requests (organization repositories only)
         if self.teams and rng.random() < 0.15:
             team = rng.choice(self.teams)

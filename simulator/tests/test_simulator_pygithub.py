@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -218,10 +217,9 @@ def test_plain_issue_number_is_not_a_pull(readonly_simulator: GitHubSimulator) -
     gh.close()
 
 
-def test_scenarios_are_deterministic_and_fast() -> None:
-    started = time.perf_counter()
+def test_scenarios_are_deterministic() -> None:
+    """(Build times are measured by ``benchmarks/timings.py``, not limited here.)"""
     a = build_world("small", 7)
-    assert time.perf_counter() - started < 0.3
     b = build_world("small", 7)
     assert a.truth("Acme/Widgets") == b.truth("Acme/Widgets")
     assert build_world("small", 8).truth("Acme/Widgets") != a.truth("Acme/Widgets")
@@ -240,7 +238,6 @@ def test_scenarios_are_deterministic_and_fast() -> None:
 
 @pytest.mark.slow
 def test_team_scenario_shape() -> None:
-    # Build time is measured by the benchmarks, not asserted here (no wall-clock assertions in tests).
     world = build_world("team", 7)
     sizes = sorted((len(r.pulls) for r in world.repos.values()), reverse=True)
     reviews = sum(len(p.reviews) for r in world.repos.values() for p in r.pulls.values())
@@ -249,18 +246,17 @@ def test_team_scenario_shape() -> None:
     assert 40_000 <= reviews <= 50_000
 
 
-def test_big_page_of_big_repo_is_cheap(simulator_factory) -> None:
+def test_big_page_of_big_repo_is_cached(simulator_factory) -> None:
+    """A page of a 3,000-PR repository is rendered once and then served from the per-object cache
+    (what made it cheap; its timings are measured by ``benchmarks/timings.py``)."""
     sim = simulator_factory(custom(repos=1, prs_per_repo=3000, reviews_per_pr=1))
     gh = make_github(sim)
     repo = gh.get_repo(sim.repos()[0])
-    started = time.perf_counter()
     first = repo.get_pulls(state="all").get_page(0)
-    cold = time.perf_counter() - started
-    started = time.perf_counter()
-    repo.get_pulls(state="all").get_page(0)
-    warm = time.perf_counter() - started
-    assert len(first) == 100
-    assert cold < 2 and warm < 1, (cold, warm)
+    cached = len(sim.renderer._cache)
+    again = repo.get_pulls(state="all").get_page(0)
+    assert len(first) == 100 and [p.number for p in again] == [p.number for p in first]
+    assert len(sim.renderer._cache) == cached
     gh.close()
 
 

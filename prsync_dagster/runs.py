@@ -1,0 +1,490 @@
+"""Launch sync runs in this process, for the ``prsync`` CLI and the demo (neither imports the other).
+
+Each repository is one run of the ``github_sync`` job (``job.execute_in_process`` on the instance in
+``$DAGSTER_HOME``), so CLI syncs show up in the Dagster UI like scheduled ones. This module also
+owns what an operator expects of a foreground command on Ctrl-C (issue 9.1): SIGINT or SIGTERM
+stops the run in progress within seconds, never waits for a step retry, never starts the next
+repository, and the command exits ``128 + signal`` (130, 143), as shells report a signal death.
+
+Why a guard is needed at all: while a run executes, Dagster replaces the SIGINT and SIGTERM
+handlers with its own (``dagster._utils.interrupts.capture_interrupts``); it raises the interrupt
+only inside user code (where the step's ``RetryPolicy`` then turns it into a retry) and merely
+records it while its executor sleeps before a retry or waits for a pool slot. So a signal can be
+swallowed for minutes. :class:`InterruptGuard` learns of every signal through
+:func:`signal.set_wakeup_fd` (written by the interpreter whatever Python handler is installed, see
+https://docs.python.org/3/library/signal.html#signal.set_wakeup_fd), and when the run has not
+ended ``grace_s`` after a signal it raises ``KeyboardInterrupt`` in the main thread (through
+SIGUSR1, which Dagster leaves alone) wherever Dagster is waiting; Dagster then ends the run as
+failed. As a last resort it ends the process ``hard_s`` after the signal: every warehouse write is
+one transaction, so that is as safe for data and cursor as ``kill -9`` (tested), only untidier.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Literal
+
+from rich.table import Table
+
+from prsync_dagster.errors import ConfigurationError, InvalidRepositoryName
+from prsync_dagster.repos import normalize_repo
+from prsync_dagster.secrets import redact
+from prsync_dagster.settings import DEFAULT_HOME, warehouse_url_from_env
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
+
+#: The signals that stop ``prsync sync`` in an orderly way.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: Used only inside this process to raise ``KeyboardInterrupt`` where Dagster waits.
+_ESCALATE = signal.SIGUSR1
+
+Result = Literal["ok", "failed", "interrupted", "not started"]
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """What became of one repository's run.
+
+    ``error`` is the one-line reason (the asset's ``Failure`` description, else the exception's
+    message without its class path), the same text the run's failure shows in the UI; ``report``
+    is ``sync_state.last_report`` of a successful sync (empty otherwise).
+    """
+
+    repo: str
+    result: Result
+    run_id: str | None = None
+    error: str | None = None
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def success(self) -> bool:
+        return self.result == "ok"
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM reached ``prsync``; ``signum`` says which."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def signal_name(signum: int) -> str:
+    return signal.Signals(signum).name
+
+
+class InterruptGuard:
+    """While active (a context manager, main thread only), SIGINT/SIGTERM stop syncs promptly.
+
+    - Between runs the guard's own handler raises :class:`Interrupted`.
+    - During a run (:meth:`running`), Dagster's handler is in charge; if the run has not ended
+      ``grace_s`` seconds after the signal (or at once on a second signal), ``KeyboardInterrupt``
+      is raised in the main thread, again every ``grace_s``; ``hard_s`` seconds after the first
+      signal the process exits with ``128 + signal`` after writing ``last_words()`` to stderr.
+
+    ``signum`` is the first stop signal received (None: none). Outside the main thread (Dagster
+    cannot install handlers there either) the guard does nothing.
+    """
+
+    def __init__(
+        self,
+        grace_s: float = 1.0,
+        hard_s: float = 4.5,
+        on_signal: Callable[[int], None] | None = None,
+        last_words: Callable[[], str] | None = None,
+    ) -> None:
+        self.grace_s = grace_s
+        self.hard_s = hard_s
+        self.on_signal = on_signal
+        self.last_words = last_words
+        self.signum: int | None = None
+        self._received_at: float | None = None
+        self._in_run = threading.Event()
+        self._stopped = threading.Event()
+        self._active = False
+        self._fds: tuple[int, int] | None = None
+        self._previous: dict[int, Any] = {}
+        self._previous_wakeup = -1
+        self._thread: threading.Thread | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """``128 + signal`` (130 for SIGINT, 143 for SIGTERM); 0 when no signal arrived."""
+        return 128 + self.signum if self.signum else 0
+
+    def __enter__(self) -> InterruptGuard:
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(write_fd, False)
+        self._fds = (read_fd, write_fd)
+        self._previous = {signum: signal.getsignal(signum) for signum in (*STOP_SIGNALS, _ESCALATE)}
+        self._previous_wakeup = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self._handle_stop)
+        signal.signal(_ESCALATE, self._handle_escalation)
+        self._active = True
+        self._thread = threading.Thread(target=self._watch, name="prsync-interrupts", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self._active:
+            return
+        self._active = False
+        self._stopped.set()
+        assert self._fds is not None
+        read_fd, write_fd = self._fds
+        with contextlib.suppress(OSError):
+            os.write(write_fd, b"\0")  # wake the watcher
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        signal.set_wakeup_fd(self._previous_wakeup)
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        os.close(read_fd)
+        os.close(write_fd)
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        """Mark a Dagster run in progress (where Dagster's own handlers are installed)."""
+        self._in_run.set()
+        try:
+            yield
+        finally:
+            self._in_run.clear()
+
+    def check(self) -> None:
+        """Raise :class:`Interrupted` if a stop signal arrived (checked before each new run)."""
+        if self.signum is not None:
+            raise Interrupted(self.signum)
+
+    # -- signal handlers (main thread) ---------------------------------------------------------
+
+    def _handle_stop(self, signum: int, _frame: FrameType | None) -> None:
+        # The watcher notes the signal from the wakeup fd too; note it here as well so that
+        # ``signum`` is set before the exception unwinds.
+        self._note(signum)
+        raise Interrupted(signum)
+
+    def _handle_escalation(self, _signum: int, _frame: FrameType | None) -> None:
+        if self._in_run.is_set() and self.signum is not None:
+            raise Interrupted(self.signum)
+
+    # -- watcher thread ------------------------------------------------------------------------
+
+    def _note(self, signum: int) -> bool:
+        """Record a stop signal; True when it is the first one."""
+        if self.signum is not None:
+            return False
+        self.signum = signum
+        self._received_at = time.monotonic()
+        if self.on_signal is not None:
+            with contextlib.suppress(Exception):
+                self.on_signal(signum)
+        return True
+
+    def _watch(self) -> None:
+        assert self._fds is not None
+        read_fd = self._fds[0]
+        next_escalation: float | None = None
+        seen = 0
+        while not self._stopped.is_set():
+            timeout = None
+            if self._received_at is not None:
+                now = time.monotonic()
+                deadlines = [self._received_at + self.hard_s]
+                if next_escalation is not None:
+                    deadlines.append(next_escalation)
+                timeout = max(0.0, min(deadlines) - now)
+            ready, _, _ = select.select([read_fd], [], [], timeout)
+            if self._stopped.is_set():
+                return
+            if ready:
+                try:
+                    data = os.read(read_fd, 64)
+                except OSError:
+                    return
+                stops = [byte for byte in data if byte in STOP_SIGNALS]
+                for byte in stops:
+                    if self.signum is None:
+                        self._note(byte)
+                    elif seen:  # a repeated signal: do not wait for the grace period
+                        next_escalation = time.monotonic()
+                    seen += 1
+                if stops and next_escalation is None and self._received_at is not None:
+                    next_escalation = self._received_at + self.grace_s
+            now = time.monotonic()
+            if self._received_at is None:
+                continue
+            if now >= self._received_at + self.hard_s:
+                self._hard_exit()
+                return
+            if not self._in_run.is_set():
+                continue
+            if next_escalation is not None and now >= next_escalation:
+                with contextlib.suppress(ProcessLookupError, OSError):
+                    main = threading.main_thread().ident
+                    if main is not None:
+                        signal.pthread_kill(main, _ESCALATE)
+                next_escalation = now + self.grace_s
+
+    def _hard_exit(self) -> None:
+        message = ""
+        if self.last_words is not None:
+            with contextlib.suppress(Exception):
+                message = self.last_words()
+        with contextlib.suppress(Exception):
+            sys.stderr.write(message + "\n" if message else "")
+            sys.stderr.flush()
+            sys.stdout.flush()
+        os._exit(self.exit_code or 1)
+
+
+def ensure_dagster_home(announce: Callable[[str], None] | None = None) -> Path:
+    """``$DAGSTER_HOME``, created if missing; when unset, ``./.prsync`` (``settings.DEFAULT_HOME``).
+
+    The one default of the CLI and the README: with ``DAGSTER_HOME`` unset the warehouse default is
+    ``./.prsync/prsync.duckdb`` too (CONTRACT.md), so instance and warehouse sit together. The
+    default home gets a ``dagster.yaml`` that turns telemetry off. Raises
+    :class:`ConfigurationError` for a relative ``DAGSTER_HOME`` (Dagster refuses those).
+    """
+    home = os.environ.get("DAGSTER_HOME", "").strip()
+    if not home:
+        home = str(Path(DEFAULT_HOME).resolve())
+        os.environ["DAGSTER_HOME"] = home
+        if announce is not None:
+            announce(f"DAGSTER_HOME is not set; using {home}")
+        path = Path(home)
+        path.mkdir(parents=True, exist_ok=True)
+        config = path / "dagster.yaml"
+        if not config.exists():
+            config.write_text(
+                "# written by prsync for its default DAGSTER_HOME\ntelemetry:\n  enabled: false\n"
+            )
+    path = Path(home)
+    if not path.is_absolute():
+        raise ConfigurationError(f"DAGSTER_HOME must be an absolute path, got {home!r}")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@contextlib.contextmanager
+def dagster_instance() -> Iterator[DagsterInstance]:
+    """The Dagster instance of ``$DAGSTER_HOME`` (see :func:`ensure_dagster_home`), disposed on exit."""
+    from dagster import DagsterInstance
+
+    ensure_dagster_home()
+    instance = DagsterInstance.get()
+    try:
+        yield instance
+    finally:
+        instance.dispose()
+
+
+def run_error(result: Any) -> str | None:
+    """The first failure's one-line reason, as the asset worded it (not the exception's class path).
+
+    Order: a ``Failure`` description (the asset's own wording, also ``sync_state.last_error``),
+    then the message of the innermost error under Dagster's wrappers: after the step's retries
+    Dagster reports "Exceeded max_retries of 3" with the real cause beneath (issue 9.2).
+    """
+    for event in result.all_events:
+        if not (event.is_step_failure or event.is_failure):
+            continue
+        data = event.event_specific_data
+        user_failure = getattr(data, "user_failure_data", None)
+        if user_failure is not None and user_failure.description:
+            return str(user_failure.description).splitlines()[0]
+        error = getattr(data, "error", None)
+        if error is not None:
+            return _reason(error)
+        if event.message:
+            return str(event.message).splitlines()[0]
+    return None
+
+
+#: Dagster's own wrappers around the error a step raised: the reason is in their ``cause``.
+_WRAPPERS = ("Dagster", "RetryRequested")
+
+
+def _reason(error: Any) -> str | None:
+    while getattr(error, "cause", None) is not None and str(error.cls_name or "").startswith(_WRAPPERS):
+        error = error.cause
+    message = str(getattr(error, "message", error)).strip()
+    first = message.splitlines()[0] if message else ""
+    # "package.module.ErrorClass: reason" -> "reason"
+    head, _, rest = first.partition(": ")
+    return rest if rest and "." in head and " " not in head else first or None
+
+
+def run_syncs(
+    keys: Sequence[str],
+    full_refresh: bool,
+    instance: DagsterInstance,
+    *,
+    on_start: Callable[[str], None] | None = None,
+    on_done: Callable[[SyncOutcome], None] | None = None,
+    log_level: str = "CRITICAL",
+    guard: InterruptGuard | None = None,
+    on_log: Callable[[str, str], None] | None = None,
+) -> list[SyncOutcome]:
+    """Materialize each partition in its own run (recorded in the instance, visible in the UI).
+
+    Returns one :class:`SyncOutcome` per key, in order. With a ``guard``, a stop signal ends the
+    run in progress (its outcome ``interrupted`` unless it had already succeeded) and the keys
+    after it are ``not started``; the caller decides the exit status from ``guard.signum``.
+    ``on_log(repo, message)`` receives each message the run logs (the engine's progress, such as
+    ``acme/widgets: read 100 pull requests``), as the instance stores it, while the run goes on.
+    """
+    from dagster._core.utils import make_new_run_id
+
+    from prsync_dagster.definitions import defs
+    from prsync_dagster.warehouse import open_warehouse
+
+    job = defs.resolve_job_def("github_sync")
+    run_config = {
+        "ops": {"sync_github_repository": {"config": {"full_refresh": full_refresh}}},
+        # the CLI prints its own summary; Dagster's per-event console log is noise here
+        "loggers": {"console": {"config": {"log_level": log_level}}},
+    }
+    outcomes: list[SyncOutcome] = []
+    for key in keys:
+        repo = shown_name(key)
+        if guard is not None and guard.signum is not None:
+            outcomes.append(SyncOutcome(repo=repo, result="not started"))
+            continue
+        run_id = make_new_run_id()
+        started_at = datetime.now(UTC)
+        result: Any = None
+        if on_log is not None:
+            instance.add_event_listener(run_id, _log_forwarder(repo, on_log))
+        try:
+            if on_start:
+                on_start(key)
+            with guard.running() if guard is not None else contextlib.nullcontext():
+                result = job.execute_in_process(
+                    run_config=run_config,
+                    instance=instance,
+                    partition_key=key,
+                    raise_on_error=False,
+                    run_id=run_id,
+                    tags={"prsync/trigger": "cli"},
+                )
+        except KeyboardInterrupt:
+            if guard is None or guard.signum is None:
+                raise
+        interrupted = guard is not None and guard.signum is not None
+        if result is None or (interrupted and not result.success):
+            _close_interrupted_run(instance, run_id, guard.signum if guard and guard.signum else 2)
+            outcome = SyncOutcome(
+                repo=repo,
+                result="interrupted",
+                run_id=run_id,
+                error=f"interrupted by {signal_name(guard.signum if guard and guard.signum else 2)}",
+            )
+        else:
+            with open_warehouse(warehouse_url_from_env()) as warehouse:
+                state = warehouse.get_state(repo)
+            error = None
+            if not result.success:
+                # The engine's words when this run reached it (what `prsync status` shows too),
+                # else the run's failure (a step that failed before the engine started).
+                recorded = (
+                    state is not None
+                    and state.last_error
+                    and state.last_attempt_at is not None
+                    and state.last_attempt_at >= started_at
+                )
+                error = state.last_error if recorded and state else run_error(result)
+            outcome = SyncOutcome(
+                repo=repo,
+                result="ok" if result.success else "failed",
+                run_id=result.run_id,
+                error=redact(error) if error else None,
+                report=state.last_report if state and result.success else {},
+            )
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+    return outcomes
+
+
+def _log_forwarder(repo: str, on_log: Callable[[str, str], None]) -> Callable[[Any], None]:
+    """An instance event listener that passes the run's log messages (not Dagster's events) on."""
+
+    def forward(entry: Any) -> None:
+        if entry.is_dagster_event or not entry.user_message:
+            return
+        with contextlib.suppress(Exception):  # a display must never break a run
+            on_log(repo, str(entry.user_message))
+
+    return forward
+
+
+def shown_name(partition_key: str) -> str:
+    """The repository a partition key names (``owner/name`` lower-cased), or the key if invalid."""
+    try:
+        return normalize_repo(partition_key)
+    except InvalidRepositoryName:
+        return partition_key
+
+
+def _close_interrupted_run(instance: DagsterInstance, run_id: str, signum: int) -> None:
+    """A run that the interrupt cut short before Dagster recorded its end is marked canceled."""
+    run = instance.get_run_by_id(run_id)
+    if run is None or run.is_finished:
+        return
+    with contextlib.suppress(Exception):
+        instance.report_run_canceled(run, message=f"prsync was interrupted by {signal_name(signum)}")
+
+
+SUMMARY_COLUMNS = (
+    "repository",
+    "result",
+    "fetched with",
+    "PRs",
+    "reviews",
+    "requests",
+    "304s",
+    "points",
+    "seconds",
+)
+
+
+def sync_summary_table(outcomes: Sequence[SyncOutcome], title: str) -> Table:
+    """One row per sync: what changed, and what it cost on GitHub (the CLI's and the demo's table)."""
+    table = Table(title=title, title_justify="left")
+    for index, column in enumerate(SUMMARY_COLUMNS):
+        table.add_column(column, justify="left" if index < 3 else "right", no_wrap=True)
+    for outcome in outcomes:
+        report = outcome.report
+        if not outcome.success:
+            style = "red" if outcome.result == "failed" else "yellow"
+            cells = [""] * (len(SUMMARY_COLUMNS) - 2)
+            table.add_row(outcome.repo, f"[{style}]{outcome.result}[/{style}]", *cells)
+            continue
+        table.add_row(
+            outcome.repo,
+            "changed" if report.get("changed") else "unchanged",
+            str(report.get("fetched_with", "")),
+            str(report.get("pull_requests", "")),
+            str(report.get("reviews", "")),
+            str(report.get("requests", "")),
+            str(report.get("not_modified", "")),
+            str(report.get("points", "")),
+            f"{report.get('seconds', 0):.2f}",
+        )
+    return table

@@ -39,6 +39,7 @@ from rich.table import Table
 from prsync_dagster import runs
 from prsync_dagster.errors import InvalidRepositoryName, PrsyncError, RepositoryNotFound
 from prsync_dagster.partitions import REPOSITORIES
+from prsync_dagster.report import report_command
 from prsync_dagster.repos import normalize_repo, parse_repo
 from prsync_dagster.runs import (
     Interrupted,
@@ -627,6 +628,9 @@ def demo(
 
 #: Set when ``prsync sync`` was interrupted: :func:`main` then skips the interpreter's teardown.
 _exit_promptly: list[int] = []
+
+
+app.command("report")(guarded(report_command))  # prsync report (issue 10; prsync_dagster/report.py)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -32,6 +32,7 @@ from dagster import (
 
 from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUESTS
 from prsync_dagster.errors import InvalidRepositoryName
+from prsync_dagster.metrics.assets import PULL_REQUEST_METRICS
 from prsync_dagster.partitions import REPOSITORIES, repositories
 from prsync_dagster.repos import normalize_repo
 from prsync_dagster.resources import WarehouseResource
@@ -50,10 +51,10 @@ MAX_AGE = timedelta(hours=24)
 github_sync_job = define_asset_job(
     SYNC_JOB_NAME,
     selection=AssetSelection.assets(
-        PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE
+        PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUEST_METRICS
     ).without_checks(),
     description="Sync one repository partition: pull requests, reviews and timeline events changed since "
-    "its last sync.",
+    "its last sync, then that repository's review metrics.",
 )
 
 

@@ -39,6 +39,18 @@ CONTRACT_COLUMNS = {
     },
     "schema_migrations": {"version", "name", "applied_at"},
     "rest_etags": {"repo", "pr_number", "resource", "etag"},
+    # issue 10 (migration 0004): derived review-metrics tables
+    "pull_request_metrics": {
+        "repo", "number", "author_login", "title", "html_url", "state", "draft", "created_at",
+        "ready_for_review_at", "merged_at", "closed_at", "size", "first_review_requested_at",
+        "first_review_at", "first_approval_at", "hours_to_first_review", "hours_pickup",
+        "hours_to_approval", "hours_to_merge", "review_count", "reviewer_count", "changes_requested_count",
+        "approvals_before_merge", "merged_without_review", "computed_at",
+    },
+    "review_metrics_weekly": {
+        "repo", "week", "prs_opened", "prs_merged", "median_hours_to_first_review",
+        "p90_hours_to_first_review", "median_hours_to_merge", "median_size", "computed_at",
+    },
 }  # fmt: skip
 
 

@@ -130,10 +130,12 @@ def compare_with_truth(control: SimulatorControl, warehouse_url: str, repos: lis
     from prsync_dagster.warehouse import open_warehouse
 
     counts = dict.fromkeys(
-        ("prs_missing", "prs_stale", "prs_extra", "reviews_missing", "reviews_stale", "reviews_extra"), 0
-    )
+        ("prs_missing", "prs_stale", "prs_extra", "reviews_missing", "reviews_stale", "reviews_extra",
+         "timeline_missing", "timeline_stale", "timeline_extra"),
+        0,
+    )  # fmt: skip
     examples: list[str] = []
-    totals = {"prs": 0, "reviews": 0}
+    totals = {"prs": 0, "reviews": 0, "timeline": 0}
     per_repo_prs: dict[str, int] = {}
     with open_warehouse(warehouse_url) as warehouse:
         warehouse.migrate()
@@ -143,12 +145,14 @@ def compare_with_truth(control: SimulatorControl, warehouse_url: str, repos: lis
                 counts[name] += len(getattr(diff, name))
             totals["prs"] += diff.true_prs
             totals["reviews"] += diff.true_reviews
+            totals["timeline"] += diff.true_timeline
             per_repo_prs[diff.repo] = diff.true_prs
             examples += [f"{diff.repo}: {line}" for line in diff.problems()[:10]]
     return {
         **counts,
         "true_prs": totals["prs"],
         "true_reviews": totals["reviews"],
+        "true_timeline": totals["timeline"],
         "examples": examples[:10],
         "per_repo_prs": per_repo_prs,
     }

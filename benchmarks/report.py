@@ -45,9 +45,16 @@ def _verdicts(checks: list[dict[str, Any]]) -> str:
     return _table(["client", "check", "measured", "target", "verdict"], rows)
 
 
+TIMELINE_COUNTS = ("timeline_missing", "timeline_stale", "timeline_extra")
+
+
 def cost_tables(data: dict[str, Any]) -> str:
     """Per client x phase cost and correctness, then the acceptance verdicts."""
     rows = []
+    #: runs since issue 13 also compare the timeline table with the truth
+    timeline = all(
+        "timeline_missing" in v["correctness"] for r in data["results"].values() for v in r["phases"].values()
+    )
     for client, result in data["results"].items():
         for phase, v in result["phases"].items():
             w, c = v["worker"], v["correctness"]
@@ -57,21 +64,30 @@ def cost_tables(data: dict[str, Any]) -> str:
                     v["graphql_points"], f"**{v['points']}**", f"{w['wall_seconds']:.1f}",
                     f"{w['peak_rss_mb']:.0f}", c["prs_missing"], c["prs_stale"], c["reviews_missing"],
                     c["reviews_stale"], c["reviews_extra"],
+                    *([sum(c[k] for k in TIMELINE_COUNTS)] if timeline else []),
                 ]
             )  # fmt: skip
     header = [
         "client", "phase", "requests", "304s", "REST pts", "GraphQL pts", "total pts", "wall s",
         "peak RSS MB", "PRs missing", "PRs stale", "reviews missing", "reviews stale", "reviews extra",
+        *(["timeline missing+stale+extra"] if timeline else []),
     ]  # fmt: skip
     parts = [_table(header, rows)]
     first = next(iter(data["results"].values()), None)
     if first and "budget_pages" in first:
+        budget = (
+            "the P1 budget is 1,500 points (issue 13, rich query)"
+            if timeline
+            else f"Σ ceil(PRs/100) = {first['budget_pages']}, so the P1 budget is "
+            f"{1.5 * first['budget_pages']:g} points"
+        )
+        changes = (
+            " plus every review-metrics field of a few PRs (`mutate_review_metrics`)" if timeline else ""
+        )
         parts.append(
-            f"World: {first['repos']} repositories, {first['true_prs_p1']} PRs; "
-            f"Σ ceil(PRs/100) = {first['budget_pages']}, so the P1 budget is "
-            f"{1.5 * first['budget_pages']:g} points. P2 changed {_changed(data)} repositories "
-            f"(`mutate_repo` {data['mutation']}); identical P2 changes across clients: "
-            f"{data.get('p2_mutations_identical', 'n/a')}."
+            f"World: {first['repos']} repositories, {first['true_prs_p1']} PRs; {budget}. "
+            f"P2 changed {_changed(data)} repositories (`mutate_repo` {data['mutation']}{changes}); "
+            f"identical P2 changes across clients: {data.get('p2_mutations_identical', 'n/a')}."
         )
     ratios = _ratios(data)
     if ratios:
@@ -155,6 +171,12 @@ def latency_tables(data: dict[str, Any]) -> str:
 
 
 SECTIONS = (
+    (
+        "cost-rich.json",
+        "Cost benchmark with the review-metrics data (issue 13), default strategy",
+        cost_tables,
+    ),
+    ("cost-rich-rest.json", "Cost benchmark with the review-metrics data (issue 13), rest", cost_tables),
     ("cost.json", "Cost benchmark (issue 6)", cost_tables),
     (
         "cost-after-fixes.json",

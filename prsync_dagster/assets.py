@@ -1,7 +1,8 @@
-"""The ``github/pull_requests`` and ``github/pull_request_reviews`` assets, one run per repository.
+"""The ``github/pull_requests``, ``github/pull_request_reviews`` and ``github/pull_request_timeline``
+assets, one run per repository.
 
-Both assets come from one sync of a repository partition, so they are one multi-asset: a run
-materializes both or neither. The asset is thin: it reads config and resources, calls the sync
+All three come from one sync of a repository partition, so they are one multi-asset: a run
+materializes all or none. The asset is thin: it reads config and resources, calls the sync
 engine, and reports the engine's figures as materialization metadata.
 """
 
@@ -37,6 +38,7 @@ from prsync_dagster.sync import SyncOptions, SyncReport, describe_error, sync_re
 
 PULL_REQUESTS = AssetKey(["github", "pull_requests"])
 PULL_REQUEST_REVIEWS = AssetKey(["github", "pull_request_reviews"])
+PULL_REQUEST_TIMELINE = AssetKey(["github", "pull_request_timeline"])
 GROUP = "github"
 #: GitHub's secondary limits punish concurrency: steps that call GitHub share this pool.
 GITHUB_POOL = "github_api"
@@ -85,6 +87,17 @@ class SyncConfig(Config):
             deps=[PULL_REQUESTS],
             metadata={"dagster/table_name": "github.pull_request_reviews"},
         ),
+        AssetSpec(
+            PULL_REQUEST_TIMELINE,
+            description="Review-request and draft timeline events of those pull requests (table "
+            "github.pull_request_timeline: review_requested, review_request_removed, ready_for_review, "
+            "convert_to_draft); a changed PR's events are replaced.",
+            group_name=GROUP,
+            kinds=KINDS,
+            freshness_policy=FRESHNESS,
+            deps=[PULL_REQUESTS],
+            metadata={"dagster/table_name": "github.pull_request_timeline"},
+        ),
     ],
     partitions_def=repositories,
     can_subset=False,
@@ -116,6 +129,7 @@ def sync_github_repository(
         with warehouse.open() as store:
             report = sync_repository(repo, client_factory, store, options, log=context.log.info)
             pull_requests, reviews = store.counts(repo)
+            timeline_events = store.timeline_count(repo)
     except RateLimitedError as exc:
         context.log.warning(f"{exc}; the attempt is rescheduled after the reset")
         raise RetryRequested(max_retries=3, seconds_to_wait=exc.seconds_to_wait) from None
@@ -140,6 +154,14 @@ def sync_github_repository(
     yield MaterializeResult(
         asset_key=PULL_REQUEST_REVIEWS,
         metadata={"dagster/row_count": reviews, "reviews_upserted": report.reviews, **common},
+    )
+    yield MaterializeResult(
+        asset_key=PULL_REQUEST_TIMELINE,
+        metadata={
+            "dagster/row_count": timeline_events,
+            "timeline_events_upserted": report.timeline_events,
+            **common,
+        },
     )
 
 
@@ -174,5 +196,7 @@ def report_metadata(report: SyncReport) -> dict[str, Any]:
         ),
         "github_full_name": report.full_name,
         "duration_s": report.seconds,
+        # why a repository with a cursor was refetched in full (migration 0002), or "none"
+        "refetch_reason": MetadataValue.text(report.refetch_reason or "none"),
         **remaining,
     }

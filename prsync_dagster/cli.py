@@ -39,6 +39,7 @@ from rich.table import Table
 from prsync_dagster import runs
 from prsync_dagster.errors import InvalidRepositoryName, PrsyncError, RepositoryNotFound
 from prsync_dagster.partitions import REPOSITORIES
+from prsync_dagster.report import report_command
 from prsync_dagster.repos import normalize_repo, parse_repo
 from prsync_dagster.runs import (
     Interrupted,
@@ -68,14 +69,16 @@ repos_app = typer.Typer(
 )
 app.add_typer(repos_app, name="repos")
 
-#: Width of output that goes to a file or pipe (no terminal to fit, ``COLUMNS`` unset): wide
-#: enough that no table is cut or wrapped in logs and scripts (``prsync status`` needs ~150).
+#: Width of output that goes to a file or pipe: no terminal to fit (``COLUMNS`` is a terminal's
+#: setting and is ignored then), so wide enough that no table is cut or wrapped in logs and
+#: scripts (``prsync status`` needs ~150).
 PIPE_WIDTH = 200
 
 
 def _console(stderr: bool) -> Console:
+    """A console of the terminal's width (rich reads ``COLUMNS``), or :data:`PIPE_WIDTH` wide."""
     console = Console(stderr=stderr, highlight=False)
-    if not console.is_terminal and not os.environ.get("COLUMNS"):
+    if not console.is_terminal:
         console = Console(stderr=stderr, highlight=False, width=PIPE_WIDTH)
     return console
 
@@ -86,7 +89,7 @@ err = _console(stderr=True)
 
 @app.callback()
 def _setup() -> None:
-    """Size the consoles for this invocation (its terminal, or ``COLUMNS``), not for import time."""
+    """Size the consoles for this invocation (its terminal or a pipe), not for import time."""
     global out, err
     out = _console(stderr=False)
     err = _console(stderr=True)
@@ -495,7 +498,9 @@ def status(
     if not rows:
         out.print("no repositories registered or synced yet; run `prsync repos add OWNER/NAME`")
         return
-    out.print(_status_table(rows, f"prsync status ({location})", out.width))
+    # the location on a line of its own: a long path must not wrap the table's title
+    out.print(f"prsync status of {location}", markup=False, soft_wrap=True)
+    out.print(_status_table(rows, out.width))
 
 
 def _status_row(
@@ -517,6 +522,8 @@ def _status_row(
         "full_name": state.full_name if state else None,
         "last_error": redact(state.last_error) if state and state.last_error else None,
         "last_report": report or None,
+        # set by migration 0002: the next sync refetches every PR once (issue 13)
+        "needs_full_refetch": bool(state and state.needs_full_refetch),
     }
 
 
@@ -539,7 +546,7 @@ OPTIONAL_STATUS_COLUMNS = ("last sync", "cursor", "last success")
 ERROR_MIN_WIDTH = 16
 
 
-def _status_table(rows: Sequence[dict[str, Any]], title: str, width: int) -> Table:
+def _status_table(rows: Sequence[dict[str, Any]], width: int) -> Table:
     """One line per repository, fitted to ``width`` (the terminal's): the last error gets the
     room the other columns leave and is cut with ``…``; when even that does not fit, the least
     needed columns are left out (cost, cursor, last success). ``--json`` has everything."""
@@ -557,7 +564,7 @@ def _status_table(rows: Sequence[dict[str, Any]], title: str, width: int) -> Tab
         if others(columns) + min(ERROR_MIN_WIDTH, natural["last error"]) <= width:
             break
         columns.remove(optional)
-    table = Table(title=title, title_justify="left", expand=False)
+    table = Table(expand=False)
     for column in columns:
         table.add_column(
             column,
@@ -580,7 +587,11 @@ def _status_cells(row: dict[str, Any]) -> list[str]:
             f"{report.get('strategy')}/{report.get('fetched_with')}: "
             f"{report.get('requests', 0)} req, {report.get('points', 0)} pts"
         )
+        if report.get("refetch_reason"):
+            cost += ", full refetch after the schema upgrade"
     label = str(row["status"])
+    if row.get("needs_full_refetch"):
+        label += " (next sync refetches in full: schema upgrade)"
     spellings = row.get("registered_as") or []
     if row["status"] != "invalid":
         if not spellings:
@@ -617,6 +628,9 @@ def demo(
 
 #: Set when ``prsync sync`` was interrupted: :func:`main` then skips the interpreter's teardown.
 _exit_promptly: list[int] = []
+
+
+app.command("report")(guarded(report_command))  # prsync report (issue 10; prsync_dagster/report.py)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

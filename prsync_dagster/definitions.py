@@ -14,13 +14,19 @@ from prsync_dagster.automation import (
     tracked_repositories,
     weekly_review_sweep,
 )
+from prsync_dagster.metrics.assets import (
+    daily_review_metrics,
+    pull_request_metrics,
+    review_metrics_weekly,
+    review_metrics_weekly_job,
+)
 from prsync_dagster.resources import github_from_env, warehouse_from_env
 
 defs = Definitions(
-    assets=[sync_github_repository],
+    assets=[sync_github_repository, pull_request_metrics, review_metrics_weekly],
     asset_checks=[every_repository_synced_within_24h],
-    jobs=[github_sync_job, freshness_check_job],
-    schedules=[daily_github_sync, weekly_review_sweep, hourly_freshness_check],
+    jobs=[github_sync_job, freshness_check_job, review_metrics_weekly_job],
+    schedules=[daily_github_sync, weekly_review_sweep, hourly_freshness_check, daily_review_metrics],
     sensors=[tracked_repositories],
     resources={"github": github_from_env(), "warehouse": warehouse_from_env()},
     # A run is one sync of one repository: one step. Running it inside the run worker saves a

@@ -81,6 +81,9 @@ def run_demo(directory: Path | None, *, latency_ms: int, console: Console, progr
             sync("2. incremental sync (only what changed)")
             sync("3. nothing changed (conditional requests, 304s)")
         console.print(verify(simulator, keys))
+        from prsync_dagster.report import refreshed_report  # issue 10: the demo ends with the report
+
+        console.print(f"review-metrics report: {refreshed_report(workdir / 'report.html')}", markup=False)
     finally:
         simulator.stop()
     exports = (

@@ -36,6 +36,16 @@ T = TypeVar("T")
 MAX_SHRINKS = 8
 
 
+def real_sleep(seconds: float) -> None:
+    """``time.sleep``, looked up at call time (so a test's patched ``time.sleep`` applies too)."""
+    time.sleep(seconds)
+
+
+def real_clock() -> float:
+    """``time.time``, looked up at call time."""
+    return time.time()
+
+
 class Transient(Exception):
     """An answer or failure that another try may fix; ``wait`` (s) is imposed by GitHub, if any.
 
@@ -80,9 +90,9 @@ class RetryPolicy:
     #: First wait on a secondary limit without ``Retry-After``, doubled on each repeat, as GitHub
     #: asks ("wait at least one minute ... increase exponentially").
     secondary_rate_wait_s: float = 60.0
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = real_sleep
     #: Wall clock (epoch seconds), to turn ``X-RateLimit-Reset`` into a wait.
-    clock: Callable[[], float] = time.time
+    clock: Callable[[], float] = real_clock
 
     def backoff(self, repeats: int) -> float:
         """Seconds before repeat number ``repeats + 1`` of a failed request (jittered)."""

@@ -26,7 +26,7 @@ from prsync_dagster.errors import PrsyncError
 from prsync_dagster.github.client import GitHubClient
 from prsync_dagster.github.delta import RepoTarget
 from prsync_dagster.github.records import PullRequestWithReviews
-from prsync_dagster.github.rest import ProbeResult, probe, probe_url
+from prsync_dagster.github.rest import ProbeResult, RestPullRequestStream, probe, probe_url
 from prsync_dagster.github.streams import PROBE_PAGE_SIZE, GraphQLOrRestStream, open_stream
 from prsync_dagster.repos import normalize_repo
 from prsync_dagster.secrets import redact
@@ -85,6 +85,10 @@ class SyncReport:
     started_at: datetime
     seconds: float
     warnings: tuple[str, ...] = ()
+    #: Timeline events (review requests, draft changes) stored for the changed PRs.
+    timeline_events: int = 0
+    #: Why a repository with stored rows was refetched in full without being asked (else None).
+    refetch_reason: str | None = None
 
     @property
     def points(self) -> int:
@@ -99,6 +103,13 @@ class SyncReport:
             value = data[key]
             data[key] = value.isoformat() if value else None
         return data
+
+
+#: ``SyncReport.refetch_reason`` when migration 0002 flagged the repository (issue 13).
+UPGRADE_REFETCH_REASON = (
+    "schema upgrade (migration 0002, review-metrics columns): rows stored before it are refetched "
+    "in full once so they gain the new fields"
+)
 
 
 ClientFactory = Callable[[str], GitHubClient]
@@ -172,6 +183,10 @@ class RepositorySync:
         self.fetched = 0
         self.pull_requests = 0
         self.reviews = 0
+        self.timeline_events = 0
+        #: set when this sync reads every PR (clears ``needs_full_refetch`` with its cursor)
+        self.full_refetch = False
+        self.refetch_reason: str | None = None
         self.batches = 0
         self.newest: datetime | None = None
         self.warnings: list[str] = []
@@ -212,7 +227,14 @@ class RepositorySync:
         started: float,
     ) -> SyncReport:
         cursor_before = state.cursor if state else None
-        since = self._since(cursor_before, started_at)
+        # Migration 0002 flags repositories synced before the review-metrics columns existed: read
+        # every PR once (never skipped by a 304) so old rows gain the new fields (issue 13).
+        upgrade = state is not None and state.needs_full_refetch
+        since = None if upgrade else self._since(cursor_before, started_at)
+        self.full_refetch = since is None
+        if upgrade and cursor_before is not None and not self.options.full_refresh:
+            self.refetch_reason = UPGRADE_REFETCH_REASON
+            self._say("started", f"{self.key}: {UPGRADE_REFETCH_REASON}")
         self._say(
             "started",
             f"{self.key}: {'incremental since ' + since.isoformat() if since else 'full'} sync, "
@@ -223,7 +245,7 @@ class RepositorySync:
         # without PRs has no cursor but an ETag all the same (issue 9.5: it was charged 2 points
         # on every sync when the ETag was tied to the cursor).
         per_page = PROBE_PAGE_SIZE[self.options.strategy]
-        reusable = not self.options.full_refresh and self.options.review_sweep_days == 0
+        reusable = not self.options.full_refresh and self.options.review_sweep_days == 0 and not upgrade
         stored_etag = (
             state.etag if state and reusable and state.probe_url == probe_url(target, per_page) else None
         )
@@ -233,6 +255,8 @@ class RepositorySync:
             return self._finish(client, probed.target, probed, cursor_before, started_at, started, [], None)
 
         stream = open_stream(self.options.strategy, client, probed)
+        if isinstance(stream, RestPullRequestStream):  # conditional review requests (304: free)
+            stream.use_review_etags(lambda numbers: self.warehouse.review_etags(self.key, numbers))
         # Keyed by number: a PR updated while we page shifts the REST list, so a PR can show up on
         # two pages; the later copy was fetched later and replaces the earlier one.
         batch: dict[int, PullRequestWithReviews] = {}
@@ -267,6 +291,7 @@ class RepositorySync:
         self.warehouse.write_batch(self.key, batch, self.clock.now(), commit)
         self.pull_requests += len(batch)
         self.reviews += sum(len(item.reviews) for item in batch)
+        self.timeline_events += sum(len(item.timeline) for item in batch)
         self.batches += 1
         if batch:
             self._say("stored", f"{self.key}: stored {self.pull_requests} pull requests so far")
@@ -315,6 +340,8 @@ class RepositorySync:
             started_at=started_at,
             seconds=round(self.clock.monotonic() - started, 3),
             warnings=tuple(self.warnings),
+            timeline_events=self.timeline_events + sum(len(item.timeline) for item in batch),
+            refetch_reason=self.refetch_reason,
         )
         commit = SyncCommit(
             repo=self.key,
@@ -326,6 +353,7 @@ class RepositorySync:
             success_at=self.clock.now(),
             strategy=report.strategy,
             report=report.as_dict(),
+            full_refetch=self.full_refetch and fetched_with is not None,
         )
         self._write(batch, commit=commit)
         self._say("done", f"{self.key}: done, {report.pull_requests} pull requests, {report.points} points")

@@ -2,7 +2,13 @@
 
 One definition of "equal to GitHub" for everything that checks it: the tests, the demo and the
 benchmarks. Truth comes from :meth:`GitHubSimulator.truth` (datetimes) or over HTTP from
-:meth:`SimulatorControl.truth` (ISO ``Z`` strings); both compare the same.
+:meth:`SimulatorControl.truth` (ISO ``Z`` strings); both compare the same. Its shape is in
+``simulator/README.md`` ("Ground truth"): PR rows, review rows and the ``timeline`` rows of the
+four event kinds ``github.pull_request_timeline`` keeps.
+
+Truth text is GitHub's raw text; the warehouse stores it cleaned of what no backend can hold
+(:func:`prsync_dagster.github.records.clean_text`), so the comparison applies the same rule to the
+truth side: that is the product's documented behaviour, not a tolerance.
 """
 
 from __future__ import annotations
@@ -11,14 +17,30 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from prsync_dagster.github.records import clean_text
 from prsync_dagster.warehouse.base import Warehouse
 
 #: Columns compared with the truth (every contract column except ``repo`` and ``synced_at``).
 PR_FIELDS = (
     "number", "id", "title", "state", "draft", "merged", "author_login", "created_at", "updated_at",
     "closed_at", "merged_at", "base_ref", "head_ref", "html_url",
+    # review-metrics data (CONTRACT.md)
+    "body", "additions", "deletions", "changed_files", "commits", "comments", "labels", "assignees",
+    "requested_reviewers", "requested_teams", "merged_by_login", "merge_commit_sha", "head_sha",
+    "base_sha", "author_association", "is_cross_repository", "ready_for_review_at",
 )  # fmt: skip
-REVIEW_FIELDS = ("pr_number", "id", "author_login", "state", "submitted_at", "commit_id")
+REVIEW_FIELDS = (
+    "pr_number", "id", "author_login", "state", "submitted_at", "commit_id", "body", "author_association",
+)  # fmt: skip
+TIMELINE_FIELDS = (
+    "pr_number",
+    "node_id",
+    "event",
+    "actor_login",
+    "requested_reviewer",
+    "requested_team",
+    "created_at",
+)
 
 
 @dataclass
@@ -35,6 +57,10 @@ class TruthDiff:
     reviews_missing: list[tuple[int, int]] = field(default_factory=list)  # (review id, PR number)
     reviews_extra: list[int] = field(default_factory=list)
     reviews_stale: dict[int, list[str]] = field(default_factory=dict)
+    true_timeline: int = 0
+    timeline_missing: list[tuple[str, int]] = field(default_factory=list)  # (node id, PR number)
+    timeline_extra: list[str] = field(default_factory=list)
+    timeline_stale: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def equal(self) -> bool:
@@ -48,6 +74,9 @@ class TruthDiff:
         lines += [f"review {review_id} of PR #{pr} missing" for review_id, pr in self.reviews_missing]
         lines += [f"review {review_id} stored but not on GitHub" for review_id in self.reviews_extra]
         lines += [f"review {rid} {what}" for rid, whats in self.reviews_stale.items() for what in whats]
+        lines += [f"timeline event {node} of PR #{pr} missing" for node, pr in self.timeline_missing]
+        lines += [f"timeline event {node} stored but not on GitHub" for node in self.timeline_extra]
+        lines += [f"timeline event {n} {what}" for n, whats in self.timeline_stale.items() for what in whats]
         return lines
 
 
@@ -78,6 +107,18 @@ def compare_with_truth(truth: dict[str, Any], warehouse: Warehouse, repo: str) -
         stale = _differing(stored_reviews[review_id], true_reviews[review_id], REVIEW_FIELDS)
         if stale:
             diff.reviews_stale[review_id] = stale
+    stored_events = {event.node_id: event for event in warehouse.timeline(key)}
+    true_events = {event["node_id"]: event for event in truth["timeline"]}
+    diff.true_timeline = len(true_events)
+    diff.timeline_missing = [
+        (node_id, true_events[node_id]["pr_number"])
+        for node_id in sorted(true_events.keys() - stored_events.keys())
+    ]
+    diff.timeline_extra = sorted(stored_events.keys() - true_events.keys())
+    for node_id in sorted(true_events.keys() & stored_events.keys()):
+        stale = _differing(stored_events[node_id], true_events[node_id], TIMELINE_FIELDS)
+        if stale:
+            diff.timeline_stale[node_id] = stale
     return diff
 
 
@@ -91,10 +132,15 @@ def _differing(stored: Any, true: dict[str, Any], fields: tuple[str, ...]) -> li
 
 
 def _as_value(value: Any) -> Any:
-    """Truth read over HTTP carries timestamps as ISO ``Z`` strings."""
+    """A truth value as the warehouse stores it: timestamps (ISO ``Z`` strings over HTTP) as
+    datetimes, lists as sorted tuples, text cleaned like every stored text."""
+    if isinstance(value, list | tuple):
+        return tuple(sorted(_as_value(item) for item in value))
     if isinstance(value, str) and value.endswith("Z") and "T" in value:
         try:
             return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
         except ValueError:
-            return value
+            pass
+    if isinstance(value, str):
+        return clean_text(value)
     return value

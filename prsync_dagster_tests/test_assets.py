@@ -12,7 +12,12 @@ from dagster import AssetKey, DagsterInstance, instance_for_test, materialize
 from github_api_simulator import GitHubSimulator
 from github_api_simulator.scenarios import custom
 
-from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUESTS, sync_github_repository
+from prsync_dagster.assets import (
+    PULL_REQUEST_REVIEWS,
+    PULL_REQUEST_TIMELINE,
+    PULL_REQUESTS,
+    sync_github_repository,
+)
 from prsync_dagster.resources import GitHubResource, WarehouseResource
 from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster_tests.sync_helpers import differences
@@ -54,15 +59,19 @@ def test_materialization_reports_the_sync_figures(
     result = materialize_partition(instance, shared_simulator, warehouse_url, key)
     assert result.success
     events = {event.asset_key: event for event in result.get_asset_materialization_events()}
-    assert set(events) == {PULL_REQUESTS, PULL_REQUEST_REVIEWS}
+    assert set(events) == {PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE}
     prs = events[PULL_REQUESTS].materialization
     reviews = events[PULL_REQUEST_REVIEWS].materialization
-    assert prs.partition == key and reviews.partition == key
+    timeline = events[PULL_REQUEST_TIMELINE].materialization
+    assert prs.partition == key and reviews.partition == key and timeline.partition == key
     truth = shared_simulator.truth(key)
     assert prs.metadata["dagster/row_count"].value == len(truth["pull_requests"])
     assert reviews.metadata["dagster/row_count"].value == len(truth["reviews"])
     assert prs.metadata["pull_requests_upserted"].value == len(truth["pull_requests"])
     assert reviews.metadata["reviews_upserted"].value == len(truth["reviews"])
+    assert timeline.metadata["dagster/row_count"].value == len(truth["timeline"])
+    assert timeline.metadata["timeline_events_upserted"].value == len(truth["timeline"])
+    assert prs.metadata["refetch_reason"].value == "none"
     for name in (
         "github_requests", "not_modified_304", "rate_limit_points", "rate_limit_remaining_core",
         "rate_limit_remaining_graphql", "cursor_before", "cursor_after", "duration_s", "strategy",
@@ -117,7 +126,8 @@ def test_four_partitions_at_once_in_separate_processes_share_one_duckdb_file(
     dagster = str(Path(sys.executable).with_name("dagster"))
     commands = [
         [dagster, "asset", "materialize", "-m", "prsync_dagster.definitions",
-         "--select", "github/pull_requests,github/pull_request_reviews", "--partition", key]
+         "--select", "github/pull_requests,github/pull_request_reviews,github/pull_request_timeline",
+         "--partition", key]
         for key in keys
     ]  # fmt: skip
     processes = [

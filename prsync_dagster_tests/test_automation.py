@@ -39,7 +39,7 @@ def test_definitions_expose_the_contract_names() -> None:
     assert defs.resolve_schedule_def("daily_github_sync").cron_schedule == "0 4 * * *"
     assert defs.resolve_schedule_def("daily_github_sync").execution_timezone == "UTC"
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert {"github/pull_requests", "github/pull_request_reviews"} <= keys
+    assert {"github/pull_requests", "github/pull_request_reviews", "github/pull_request_timeline"} <= keys
     assert defs.resolve_job_def("github_sync").partitions_def == repositories
     assert repositories.name == "repositories"
 

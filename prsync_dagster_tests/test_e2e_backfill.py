@@ -46,7 +46,8 @@ BIN = Path(sys.executable).parent
 
 PULL_REQUESTS = ["github", "pull_requests"]
 PULL_REQUEST_REVIEWS = ["github", "pull_request_reviews"]
-ASSETS = [{"path": PULL_REQUESTS}, {"path": PULL_REQUEST_REVIEWS}]
+PULL_REQUEST_TIMELINE = ["github", "pull_request_timeline"]
+ASSETS = [{"path": PULL_REQUESTS}, {"path": PULL_REQUEST_REVIEWS}, {"path": PULL_REQUEST_TIMELINE}]
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
 INSTIGATOR_TAGS = {"dagster/schedule_name", "dagster/sensor_name"}
 
@@ -615,7 +616,7 @@ def test_ui_backfill_of_every_repository_matches_github(backfilled: Backfilled) 
 
         assert warehouse_differences(backfilled.simulator, backfilled.warehouse_url) == {}
         for key in keys:
-            for asset_path in (PULL_REQUESTS, PULL_REQUEST_REVIEWS):
+            for asset_path in (PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE):
                 latest = materializations(stack, asset_path, key)[0]
                 assert latest["runId"] in {run["runId"] for run in runs}
                 assert latest["metadata"]["full_refresh"] is False
@@ -646,7 +647,7 @@ def test_launchpad_full_refresh_reruns_only_that_partition(backfilled: Backfille
         assert [(r["runId"], tags_of(r).get("dagster/partition")) for r in launched] == [(run_id, target)]
         assert "full_refresh: true" in launched[0]["runConfigYaml"]
 
-        for asset_path in (PULL_REQUESTS, PULL_REQUEST_REVIEWS):
+        for asset_path in (PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE):
             latest = materializations(stack, asset_path, target)[0]
             assert latest["runId"] == run_id
             assert latest["metadata"]["full_refresh"] is True

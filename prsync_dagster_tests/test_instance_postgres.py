@@ -154,6 +154,7 @@ def test_postgres_instance_stores_runs_events_and_partitions(
     )
     assert materialized == [
         ('["github", "pull_request_reviews"]', synced),
+        ('["github", "pull_request_timeline"]', synced),
         ('["github", "pull_requests"]', synced),
     ]
     event_types = {kind for (kind,) in rows(postgres_url, "SELECT dagster_event_type FROM event_logs")}

@@ -76,7 +76,7 @@ def files_with_token(directory: Path) -> list[str]:
 def warehouse_dump(url: str) -> str:
     """Every row of every table of schema ``github``, as text."""
     target = parse_warehouse_url(url)
-    tables = ("sync_state", "pull_requests", "pull_request_reviews")
+    tables = ("sync_state", "pull_requests", "pull_request_reviews", "pull_request_timeline")
     if target.kind == "duckdb":
         with duckdb.connect(target.target, read_only=True) as connection:
             rows = [connection.execute(f"SELECT * FROM github.{t}").fetchall() for t in tables]  # noqa: S608

@@ -13,6 +13,7 @@ import pytest
 from github_api_simulator import GitHubSimulator
 
 from prsync_dagster.errors import GitHubAuthError, RepositoryNotFound
+from prsync_dagster.github.graphql import PAGE_SIZES
 from prsync_dagster.warehouse.base import Warehouse
 from prsync_dagster_tests.sync_helpers import differences, run_sync
 
@@ -51,24 +52,38 @@ def test_first_sync_equals_truth(
 
 
 def test_first_sync_cost(shared_simulator: GitHubSimulator, warehouse: Warehouse, strategy: str) -> None:
-    """GraphQL: one query per 100 PRs (+ probe, + overflow reviews); REST: a request per PR."""
+    """GraphQL: one 1-point query per 21 PRs (+ probe, + overflowing connections); REST: the list
+    pages, then per PR its full object, its review pages and its timeline pages."""
     for repo in shared_simulator.repos():
         truth = shared_simulator.truth(repo)
-        pages = math.ceil(len(truth["pull_requests"]) / 100)
+        prs = truth["pull_requests"]
+        reviews_of = {
+            pr["number"]: sum(1 for r in truth["reviews"] if r["pr_number"] == pr["number"]) for pr in prs
+        }
+        shared_simulator.reset_stats()
         report = run_sync(shared_simulator, warehouse, repo, strategy=strategy)
         if strategy == "rest":
-            review_pages = sum(
-                max(1, math.ceil(sum(1 for r in truth["reviews"] if r["pr_number"] == pr["number"]) / 100))
-                for pr in truth["pull_requests"]
-            )
-            assert report.requests == pages + review_pages
+            pages = math.ceil(len(prs) / 100)
+            review_pages = sum(max(1, math.ceil(count / 100)) for count in reviews_of.values())
+            by_route = shared_simulator.stats()["by_route"]
+            timeline_pages = sum(count for route, count in by_route.items() if route.endswith("/timeline"))
+            assert timeline_pages >= len(prs)  # at least one timeline request per PR
+            assert report.requests == pages + review_pages + len(prs) + timeline_pages
+            assert report.points == report.requests
         else:
+            pages = math.ceil(len(prs) / PAGE_SIZES[0])
+            events_of = {
+                pr["number"]: sum(1 for e in truth["timeline"] if e["pr_number"] == pr["number"])
+                for pr in prs
+            }
             overflow = sum(
-                1 for pr in truth["pull_requests"]
-                if sum(1 for r in truth["reviews"] if r["pr_number"] == pr["number"]) > 100
+                max(0, math.ceil(count / 100) - 1) for count in [*reviews_of.values(), *events_of.values()]
+            ) + sum(
+                max(0, math.ceil(len(pr[name]) / 100) - 1) for pr in prs for name in ("labels",)
             )  # fmt: skip
             assert report.requests == 1 + pages + overflow  # the probe, then GraphQL
-            assert report.points == report.requests  # 100 PRs x 100 reviews = 1 point a query
+            # GitHub's formula: 1 + 7 x 21 = 148 requests -> 1 point a page; follow-ups 1 point
+            assert report.points == report.requests
 
 
 def mutate_everything(sim: GitHubSimulator, repo: str) -> set[int]:
@@ -88,6 +103,35 @@ def mutate_everything(sim: GitHubSimulator, repo: str) -> set[int]:
     sim.dismiss_review(repo, reviewed["pr_number"], reviewed["id"])
     touched.add(reviewed["pr_number"])
     sim.add_review(repo, new["pull_request"]["number"], state="APPROVED", author="erin")
+    touched |= mutate_review_metrics(sim, repo)
+    return touched
+
+
+def mutate_review_metrics(sim: GitHubSimulator, repo: str) -> set[int]:
+    """Touch every review-metrics field (issue 13's acceptance): a label added, a user and a team
+    review requested then one removed, an assignee, a draft made ready for review, another
+    converted to draft, commits pushed, a comment, and a PR merged by someone other than its author."""
+    truth = sim.truth(repo)
+    open_prs = [pr["number"] for pr in truth["pull_requests"] if pr["state"] == "open" and not pr["draft"]]
+    labelled, requested, pushed, merged, drafted = open_prs[-5:]
+    sim.add_label(repo, labelled, "needs-review")
+    sim.assign(repo, labelled, "frank")
+    sim.request_review(repo, requested, reviewer="grace")
+    if sim.world.resolve(repo).owner.type == "Organization":  # GitHub: teams exist in organizations
+        sim.request_review(repo, requested, team="platform")
+    sim.remove_review_request(repo, requested, reviewer="grace")
+    sim.push_commits(repo, pushed, commits=2, additions=40, deletions=3, changed_files=2)
+    sim.add_comment(repo, pushed)
+    author = next(pr["author_login"] for pr in truth["pull_requests"] if pr["number"] == merged)
+    sim.merge_pull(repo, merged, merged_by="heidi" if author != "heidi" else "ivan")
+    sim.convert_to_draft(repo, drafted)
+    touched = {labelled, requested, pushed, merged, drafted}
+    draft = next(
+        (pr["number"] for pr in truth["pull_requests"] if pr["state"] == "open" and pr["draft"]), None
+    )
+    if draft is not None:
+        sim.mark_ready_for_review(repo, draft)
+        touched.add(draft)
     return touched
 
 
@@ -101,11 +145,12 @@ def test_incremental_sync_after_mutations_equals_truth_and_is_cheap(
         report = run_sync(simulator, warehouse, repo, strategy=strategy)
         assert differences(simulator, warehouse, repo) == []
         assert report.changed and report.pull_requests >= len(touched)
-        # "at most (pages of changed PRs + changed PRs)" requests; GraphQL needs far fewer
+        # REST: list pages + 3 per changed PR (full PR, reviews, timeline); GraphQL far fewer
         changed_pages = math.ceil(report.pull_requests / 100)
-        assert report.requests <= changed_pages + report.pull_requests
+        assert report.requests <= changed_pages + 3 * report.pull_requests
         if strategy != "rest":
-            assert report.requests <= 1 + changed_pages
+            assert report.requests <= 1 + math.ceil(report.pull_requests / PAGE_SIZES[0])
+            assert report.points <= 1 + math.ceil(report.pull_requests / PAGE_SIZES[0])
         after = warehouse.get_state(repo.lower())
         assert before and after and after.cursor and before.cursor
         assert after.cursor > before.cursor

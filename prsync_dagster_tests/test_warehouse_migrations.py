@@ -20,16 +20,37 @@ CONTRACT_COLUMNS = {
     "pull_requests": {
         "repo", "repo_id", "number", "id", "title", "state", "draft", "merged", "author_login", "created_at",
         "updated_at", "closed_at", "merged_at", "base_ref", "head_ref", "html_url", "synced_at",
+        # CONTRACT.md, "Review-metrics data" (migration 0002)
+        "body", "additions", "deletions", "changed_files", "commits", "comments", "labels", "assignees",
+        "requested_reviewers", "requested_teams", "merged_by_login", "merge_commit_sha", "head_sha",
+        "base_sha", "author_association", "is_cross_repository", "ready_for_review_at",
     },
     "pull_request_reviews": {
         "repo", "repo_id", "pr_number", "id", "author_login", "state", "submitted_at", "commit_id",
-        "synced_at",
+        "synced_at", "body", "author_association",
+    },
+    "pull_request_timeline": {
+        "repo", "repo_id", "pr_number", "node_id", "event", "actor_login", "requested_reviewer",
+        "requested_team", "created_at", "synced_at",
     },
     "sync_state": {
         "repo", "repo_id", "full_name", "status", "cursor", "etag", "probe_url", "last_attempt_at",
-        "last_success_at", "last_error", "last_error_at", "strategy", "last_report",
+        "last_success_at", "last_error", "last_error_at", "strategy", "last_report", "needs_full_refetch",
     },
     "schema_migrations": {"version", "name", "applied_at"},
+    "rest_etags": {"repo", "pr_number", "resource", "etag"},
+    # issue 10 (migration 0004): derived review-metrics tables
+    "pull_request_metrics": {
+        "repo", "number", "author_login", "title", "html_url", "state", "draft", "created_at",
+        "ready_for_review_at", "merged_at", "closed_at", "size", "first_review_requested_at",
+        "first_review_at", "first_approval_at", "hours_to_first_review", "hours_pickup",
+        "hours_to_approval", "hours_to_merge", "review_count", "reviewer_count", "changes_requested_count",
+        "approvals_before_merge", "merged_without_review", "computed_at",
+    },
+    "review_metrics_weekly": {
+        "repo", "week", "prs_opened", "prs_merged", "median_hours_to_first_review",
+        "p90_hours_to_first_review", "median_hours_to_merge", "median_size", "computed_at",
+    },
 }  # fmt: skip
 
 
@@ -60,6 +81,10 @@ def test_migrate_creates_the_contract_schema_once(warehouse: Warehouse) -> None:
         assert columns[table][column] in ("timestamp with time zone", "timestamptz")
     expected_json = "jsonb" if warehouse.kind == "postgres" else "json"
     assert columns["sync_state"]["last_report"] == expected_json
+    # lists are native arrays: DuckDB VARCHAR[], Postgres text[] (information_schema says ARRAY)
+    expected_list = "array" if warehouse.kind == "postgres" else "varchar[]"
+    for column in ("labels", "assignees", "requested_reviewers", "requested_teams"):
+        assert columns["pull_requests"][column] == expected_list
 
     versions = _rows(warehouse, "SELECT version, name FROM github.schema_migrations ORDER BY version")
     assert versions == [(m.version, m.name) for m in load_migrations(warehouse.kind)]
@@ -76,9 +101,10 @@ def test_primary_keys_are_enforced(warehouse: Warehouse) -> None:
 
 
 def test_each_dialect_has_its_own_file_where_types_differ() -> None:
-    duck = load_migrations("duckdb")[0]
-    pg = load_migrations("postgres")[0]
+    duck, duck_2 = load_migrations("duckdb")[:2]
+    pg, pg_2 = load_migrations("postgres")[:2]
     assert "JSONB" in pg.sql and "JSONB" not in duck.sql
+    assert "TEXT[]" in pg_2.sql and "VARCHAR[]" in duck_2.sql
     with pytest.raises(ValueError, match="unknown SQL dialect"):
         load_migrations("sqlite")
 

@@ -37,6 +37,7 @@ def raw_tables(wh: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
     queries = {
         "pull_requests": "SELECT * FROM github.pull_requests ORDER BY repo, number",
         "pull_request_reviews": "SELECT * FROM github.pull_request_reviews ORDER BY repo, id",
+        "pull_request_timeline": "SELECT * FROM github.pull_request_timeline ORDER BY repo, node_id",
         "sync_state": "SELECT * FROM github.sync_state ORDER BY repo",
     }
     with wh._session("dump the tables") as executor:  # type: ignore[attr-defined]
@@ -180,7 +181,6 @@ def test_repositories_are_independent_and_quotes_are_data(warehouse: Warehouse) 
         assert state.last_error == "boom: 'quoted' \"error\""
     assert [s.repo for s in warehouse.list_states()] == sorted(names)
     assert warehouse.pull_requests(REPO)[0].title.startswith("it's")
-    assert warehouse.recent_pull_request_numbers("o'hara/x", T0) == [1, 2, 3]
 
 
 def test_failed_review_insert_rolls_back_the_whole_batch(warehouse: Warehouse) -> None:
@@ -386,7 +386,7 @@ def test_mark_error_first_and_long_errors(warehouse: Warehouse) -> None:
     assert state.last_error.endswith("(truncated)")
 
 
-def test_counts_and_recent_numbers(warehouse: Warehouse) -> None:
+def test_counts(warehouse: Warehouse) -> None:
     assert warehouse.counts(REPO) == (0, 0)
     assert warehouse.pull_requests(REPO) == [] and warehouse.reviews(REPO) == []
     batch = make_batch(REPO, 6, 2)
@@ -394,10 +394,6 @@ def test_counts_and_recent_numbers(warehouse: Warehouse) -> None:
     warehouse.write_batch("other/repo", make_batch("other/repo", 2, 5), T0)
     assert warehouse.counts(REPO) == (6, 12)
     assert warehouse.counts("other/repo") == (2, 10)
-    cut = batch[3].pull_request.updated_at
-    assert warehouse.recent_pull_request_numbers(REPO, cut) == [4, 5, 6]
-    assert warehouse.recent_pull_request_numbers(REPO, cut + timedelta(microseconds=1)) == [5, 6]
-    assert warehouse.recent_pull_request_numbers(REPO, T0 + timedelta(days=365)) == []
 
 
 def test_reading_before_migrate_says_so(warehouse_url: str) -> None:

@@ -4,19 +4,28 @@ repository's shape, under every strategy (the README promises it).
 Each shape is a small simulator world (``ScenarioSpec``) plus what happened to it before the
 no-change sync (a rename, a closed newest PR). The repository is synced until it is up to date,
 then once more: that last sync must be one conditional request answered 304, and no point.
+The cost is GitHub's side of a sync, the same for both backends, so DuckDB stands in for both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from github_api_simulator import GitHubSimulator
 from github_api_simulator.scenarios import RepoSpec, ScenarioSpec
 
+from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster.warehouse.base import Warehouse
 from prsync_dagster_tests.fault_helpers import STRATEGIES
 from prsync_dagster_tests.sync_helpers import differences, run_sync
+
+
+@pytest.fixture
+def warehouse(duckdb_url: str) -> Iterator[Warehouse]:
+    with open_warehouse(duckdb_url) as wh:
+        wh.migrate()
+        yield wh
 
 
 def _world(name: str, prs: int, issues: int = 0, reviews: float = 1.0, heavy: int = 0) -> ScenarioSpec:

@@ -13,7 +13,6 @@ import json
 import logging
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from prsync_dagster.errors import (
     RateLimitedError,
     RepositoryNotFound,
 )
-from prsync_dagster.retrying import RetryPolicy, Transient
+from prsync_dagster.retrying import RetryPolicy, Transient, real_clock, real_sleep
 from prsync_dagster.secrets import redact
 from prsync_dagster.settings import DEFAULT_API_URL, validate_api_url
 
@@ -195,8 +194,8 @@ class ClientSettings:
     #: Total time spent repeating requests that could not connect (refused, DNS); issue 9.2.
     connect_retry_s: float = 30.0
     #: Injectable waits and wall clock (tests freeze time with them).
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
-    clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
+    sleep: Callable[[float], None] = field(default=real_sleep, repr=False, compare=False)
+    clock: Callable[[], float] = field(default=real_clock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         validate_api_url(self.api_url)
@@ -215,6 +214,12 @@ class ClientSettings:
 
 _installation_cache: dict[tuple[str, str, str], int] = {}
 _installation_lock = threading.Lock()
+
+
+#: Asks GitHub for global node ids in the next format on REST and GraphQL alike, so both APIs
+#: name an object (a timeline event) the same way; without it GitHub picks the format by the
+#: object's age (docs.github.com, "Migrating GraphQL global node IDs").
+NEXT_GLOBAL_ID = {"X-Github-Next-Global-ID": "1"}
 
 
 @dataclass(frozen=True)
@@ -345,6 +350,7 @@ class GitHubClient:
         """One HTTP exchange, counted. No answer at all becomes a one-line error naming the URL
         (never a token: tokens travel in headers): connection refused and DNS failures are
         :class:`Transient` (kind ``connect``), timeouts kind ``server``, TLS failures final."""
+        headers = {**NEXT_GLOBAL_ID, **headers}
         try:
             status, resp_headers, text = self._requester.requestJson(verb, path, params, headers, body)
         except requests.exceptions.SSLError as exc:
@@ -401,7 +407,7 @@ def raise_graphql_errors(
     errors: list[dict[str, Any]],
     headers: dict[str, Any],
     data: Any,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] = real_clock,
 ) -> None:
     """GitHub answers GraphQL errors with HTTP 200; turn each kind into its error (see
     :meth:`GitHubClient.graphql`)."""
@@ -492,7 +498,7 @@ def _body_message(body: str) -> str:
     return str(message) if message else ""
 
 
-def _seconds_until_reset(headers: dict[str, Any], clock: Callable[[], float] = time.time) -> float:
+def _seconds_until_reset(headers: dict[str, Any], clock: Callable[[], float] = real_clock) -> float:
     """Seconds until GitHub's ``Retry-After`` / ``x-ratelimit-reset`` (plus 1 s: it is not clear
     when in that second the reset happens); 60 s when neither is given."""
     lowered = {k.lower(): v for k, v in headers.items()}

@@ -9,12 +9,12 @@ can write in bounded batches and never hold a repository in memory.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from prsync_dagster.github.client import GitHubClient
-from prsync_dagster.github.records import PullRequestRecord, PullRequestWithReviews, ReviewRecord
+from prsync_dagster.github.records import PullRequestRecord, PullRequestWithReviews
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,9 @@ class RepoTarget:
         )
 
 
-#: A pull request as listed, and how to get its complete review list (called only if it is kept).
-Listed = tuple[PullRequestRecord, Callable[[], Iterable[ReviewRecord]]]
+#: A pull request as listed, and how to complete it (its full record, reviews and timeline events;
+#: called only if it is kept).
+Listed = tuple[PullRequestRecord, Callable[[], PullRequestWithReviews]]
 
 
 class PullRequestStream(abc.ABC):
@@ -82,12 +83,12 @@ class PagedStream(PullRequestStream):
 
         The stop rule lives here, once, for every strategy: both APIs list PRs by ``updated_at``
         descending, so the first PR older than ``since`` ends the fetch (and its reviews are
-        never asked for).
+        never asked for, nor its other details).
         """
-        for record, reviews in self.newest_first():
+        for record, complete in self.newest_first():
             if since is not None and record.updated_at < since:
                 return
-            yield PullRequestWithReviews(pull_request=record, reviews=tuple(reviews()))
+            yield complete()
 
     @abc.abstractmethod
     def newest_first(self) -> Iterator[Listed]:

@@ -1,4 +1,21 @@
-"""REST delta: the pulls list sorted by ``updated`` (newest first) with an early stop, plus reviews.
+"""REST delta: the pulls list sorted by ``updated`` (newest first) with an early stop, plus, per
+changed PR, its full object, reviews and timeline.
+
+Cost per changed PR (issue 13; each request is one core rate-limit point, a 304 none): the list
+gives most columns at one request per 100 PRs, then
+
+- ``GET /repos/{o}/{r}/pulls/{n}``: size (additions, deletions, changed_files), ``commits``,
+  ``comments`` and ``merged_by``, which the list omits (GitHub's pull-request-simple schema);
+- ``GET /repos/{o}/{r}/pulls/{n}/reviews?per_page=100``: the reviews (one more per 100 reviews),
+  asked conditionally with the ETag of the last read: unchanged reviews answer 304, free (most
+  PR changes, e.g. a new commit, label or title, leave the reviews as they were);
+- ``GET /repos/{o}/{r}/issues/{n}/timeline?per_page=100``: review requests and draft changes (one
+  more per 100 timeline items of *any* kind: the endpoint cannot filter by kind);
+
+so about **3 points per changed PR** (2 when its reviews did not change) plus 1 per 100 changed
+PRs, against about 5 points per 100 PRs for GraphQL (``graphql.py``). Every request asks with
+``X-Github-Next-Global-ID: 1`` (the client adds it) so timeline ``node_id``s are the ids GraphQL
+returns.
 
 Also the conditional no-change probe every strategy starts with: GitHub answers 304, free of
 rate-limit points, when the first page of the updated-sorted pulls list has not changed.
@@ -6,7 +23,7 @@ rate-limit points, when the first page of the updated-sorted pulls list has not 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -14,7 +31,12 @@ from typing import Any
 from prsync_dagster.errors import MalformedPayloadError
 from prsync_dagster.github.client import GitHubClient, Response
 from prsync_dagster.github.delta import Listed, PagedStream, RepoTarget
-from prsync_dagster.github.records import PullRequestRecord, ReviewRecord
+from prsync_dagster.github.records import (
+    PullRequestRecord,
+    PullRequestWithReviews,
+    ReviewRecord,
+    TimelineRecord,
+)
 
 LIST_PARAMS: dict[str, Any] = {"state": "all", "sort": "updated", "direction": "desc"}
 
@@ -83,13 +105,21 @@ def pulls_path(target: RepoTarget) -> str:
 
 
 class RestPullRequestStream(PagedStream):
-    """One request per 100 changed PRs, plus one per changed PR for its reviews."""
+    """One request per 100 changed PRs, plus three per changed PR (full PR, reviews, timeline)."""
 
     strategy = "rest"
 
-    def __init__(self, client: GitHubClient, target: RepoTarget, first_page: Response | None = None) -> None:
+    def __init__(
+        self,
+        client: GitHubClient,
+        target: RepoTarget,
+        first_page: Response | None = None,
+        review_etags: Callable[[list[int]], dict[int, str]] | None = None,
+    ) -> None:
         super().__init__(client, target)
         self._first_page = first_page
+        #: Stored ETags of the listed PRs' review lists (one warehouse read per list page).
+        self._review_etags = review_etags or (lambda _numbers: {})
 
     def newest_first(self) -> Iterator[Listed]:
         page = self._first_page
@@ -98,22 +128,75 @@ class RestPullRequestStream(PagedStream):
         while True:
             items = _as_list(page.data, self.target.key, "pulls list")
             self.target = _observed(self.target, items)
+            etags = self._review_etags(
+                [item["number"] for item in items if isinstance(item.get("number"), int)]
+            )
             for item in items:
                 record = PullRequestRecord.from_rest(item, repo=self.target.key, repo_id=self._repo_id(item))
-                yield record, partial(self._reviews, record)
+                yield record, partial(self._complete, record, item, etags.get(record.number))
             next_url = next_link(page.headers)
             if next_url is None:
                 return
             page = self.client.get(next_url)
 
-    def _reviews(self, pr: PullRequestRecord) -> Iterator[ReviewRecord]:
-        url: str | None = f"/repos/{self.target.full_name}/pulls/{pr.number}/reviews"
+    def use_review_etags(self, lookup: Callable[[list[int]], dict[int, str]]) -> None:
+        """Read stored review-list ETags through ``lookup`` (the engine passes the warehouse's)."""
+        self._review_etags = lookup
+
+    def _complete(
+        self, listed: PullRequestRecord, item: dict[str, Any], reviews_etag: str | None
+    ) -> PullRequestWithReviews:
+        """The listed PR completed by its full object, with its reviews and timeline events.
+
+        The reviews are asked for conditionally when their last list fit one page: a 304 (no
+        rate-limit point) keeps the stored reviews. The full PR and the timeline are not: a PR
+        in this stream changed, so its object changed, and almost every change adds a timeline
+        item (renamed, labeled, committed, reviewed...), so a 304 would be rare there.
+        """
+        full = self.client.get(f"/repos/{self.target.full_name}/pulls/{listed.number}").data
+        if not isinstance(full, dict):
+            raise MalformedPayloadError(
+                self.target.key, listed.number, "pull request", "expected a JSON object"
+            )
+        record = PullRequestRecord.from_rest(item, repo=listed.repo, repo_id=listed.repo_id, full=full)
+        reviews, etag = self._reviews(record, reviews_etag)
+        return PullRequestWithReviews.build(record, reviews, self._timeline(record), reviews_etag=etag)
+
+    def _timeline(self, pr: PullRequestRecord) -> Iterator[TimelineRecord]:
+        """The PR's review-request and draft events (``GET /issues/{n}/timeline``, other kinds skipped)."""
+        url: str | None = f"/repos/{self.target.full_name}/issues/{pr.number}/timeline"
         params: dict[str, Any] | None = {"per_page": 100}
         while url is not None:
             page = self.client.get(url, params)
-            for item in _as_list(page.data, self.target.key, f"reviews of #{pr.number}"):
-                yield ReviewRecord.from_rest(item, repo=pr.repo, repo_id=pr.repo_id, pr_number=pr.number)
+            for item in _as_list(page.data, self.target.key, f"timeline of #{pr.number}"):
+                event = TimelineRecord.from_rest(item, repo=pr.repo, repo_id=pr.repo_id, pr_number=pr.number)
+                if event is not None:
+                    yield event
             url, params = next_link(page.headers), None
+
+    def _reviews(
+        self, pr: PullRequestRecord, etag: str | None
+    ) -> tuple[list[ReviewRecord] | None, str | None]:
+        """The PR's reviews and the ETag to keep (None when they span pages); ``(None, etag)``
+        when GitHub answers the conditional request 304 (unchanged since that ETag)."""
+        page = self.client.get(
+            f"/repos/{self.target.full_name}/pulls/{pr.number}/reviews", {"per_page": 100}, etag=etag
+        )
+        if page.not_modified:
+            return None, etag
+        first_etag = page.etag
+        reviews: list[ReviewRecord] = []
+        while True:
+            for item in _as_list(page.data, self.target.key, f"reviews of #{pr.number}"):
+                reviews.append(
+                    ReviewRecord.from_rest(item, repo=pr.repo, repo_id=pr.repo_id, pr_number=pr.number)
+                )
+            url = next_link(page.headers)
+            if url is None:
+                break
+            first_etag = None  # page 1's ETag does not vouch for the later pages
+            page = self.client.get(url)
+        return reviews, first_etag
 
     def _repo_id(self, item: dict[str, Any]) -> int:
         if self.target.repo_id is None:

@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from prsync_dagster.github.records import PullRequestRecord, PullRequestWithReviews, ReviewRecord
+from prsync_dagster.github.records import (
+    PullRequestRecord,
+    PullRequestWithReviews,
+    ReviewRecord,
+    TimelineRecord,
+)
 
 #: ``running`` (an attempt started, or its process was killed), ``ok`` (last attempt succeeded),
 #: ``error`` (last attempt failed; see ``last_error``), ``interrupted`` (last attempt was stopped by
@@ -44,6 +49,9 @@ class SyncState:
     #: Strategy that ran last (``rest`` or ``graphql``) and the figures of the last sync.
     strategy: str | None = None
     last_report: dict[str, Any] = field(default_factory=dict)
+    #: Set by migration 0002 for repositories synced before the review-metrics columns existed:
+    #: their next sync refetches everything once so old rows gain the new fields (issue 13).
+    needs_full_refetch: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,9 @@ class SyncCommit:
     success_at: datetime
     strategy: str
     report: dict[str, Any]
+    #: This sync read every PR (not only those changed since the cursor): clears
+    #: ``needs_full_refetch`` in the same transaction as the cursor.
+    full_refetch: bool = False
 
 
 class Warehouse(abc.ABC):
@@ -102,7 +113,8 @@ class Warehouse(abc.ABC):
         synced_at: datetime,
         commit: SyncCommit | None = None,
     ) -> None:
-        """Upsert the PRs, replace each PR's reviews, and apply ``commit`` (if any): one transaction."""
+        """Upsert the PRs, replace each PR's reviews and timeline events, and apply ``commit`` (if
+        any): one transaction."""
 
     @abc.abstractmethod
     def counts(self, repo: str) -> tuple[int, int]:
@@ -117,8 +129,17 @@ class Warehouse(abc.ABC):
         """Every stored review of a repository, ordered by (pr_number, id)."""
 
     @abc.abstractmethod
-    def recent_pull_request_numbers(self, repo: str, since: datetime) -> list[int]:
-        """Numbers of stored PRs with ``updated_at >= since`` (for the review re-sweep)."""
+    def timeline(self, repo: str) -> list[TimelineRecord]:
+        """Every stored timeline event of a repository, ordered by (pr_number, created_at, node_id)."""
+
+    @abc.abstractmethod
+    def review_etags(self, repo: str, numbers: Sequence[int]) -> dict[int, str]:
+        """PR number -> ETag of its last single-page REST review list, for those of ``numbers``
+        that have one (the REST stream asks again conditionally: a 304 costs nothing)."""
+
+    @abc.abstractmethod
+    def timeline_count(self, repo: str) -> int:
+        """Stored timeline events of one repository."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections (backends that pool them override this)."""

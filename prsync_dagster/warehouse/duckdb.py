@@ -68,6 +68,7 @@ class DuckDBWarehouse(SqlWarehouse):
     """The warehouse in a DuckDB file (the default: no server to run)."""
 
     kind = "duckdb"
+    list_from_json = "CAST(CAST({} AS JSON) AS VARCHAR[])"
 
     def __init__(
         self, path: Path, *, lock_timeout_s: float = 60.0, retry_policy: RetryPolicy | None = None

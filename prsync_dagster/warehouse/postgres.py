@@ -40,6 +40,10 @@ class PostgresWarehouse(SqlWarehouse):
     """The warehouse in a Postgres database (schema ``github``)."""
 
     kind = "postgres"
+    list_from_json = (
+        "ARRAY(SELECT item FROM jsonb_array_elements_text(CAST({} AS jsonb))"
+        " WITH ORDINALITY AS list(item, i) ORDER BY i)"
+    )
 
     def __init__(self, conninfo: str, *, display: str) -> None:
         self._conninfo = conninfo

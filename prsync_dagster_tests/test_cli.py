@@ -62,6 +62,7 @@ def cli_env(tmp_path: Path, simulator: GitHubSimulator, monkeypatch: pytest.Monk
         "GITHUB_TOKEN": simulator.token,
         "PRSYNC_WAREHOUSE_URL": f"duckdb://{tmp_path / 'warehouse.duckdb'}",
     }
+    monkeypatch.setenv("COLUMNS", "250")  # wide enough that no table cell is cut
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     (tmp_path / "home").mkdir()

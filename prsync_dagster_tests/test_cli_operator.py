@@ -299,6 +299,7 @@ def test_sigterm_interrupts_the_run_in_progress_and_starts_no_other(
     monkeypatch.setenv("PRSYNC_GITHUB_STRATEGY", "rest")  # one request per PR: long enough to interrupt
     keys = [name.lower() for name in slow_simulator.repos()]
     slow_simulator.reset_stats()
+    handler_before = signal.getsignal(signal.SIGTERM)  # a pytest-xdist worker may have its own
     # hard_s: never end the test process; the subprocess test holds the 5 s bound
     with dagster_instance() as instance, InterruptGuard(hard_s=600) as guard:
         instance.add_dynamic_partitions(REPOSITORIES, keys)
@@ -313,7 +314,7 @@ def test_sigterm_interrupts_the_run_in_progress_and_starts_no_other(
         assert state is not None and state.status == "interrupted"
         assert cursor_problems(slow_simulator, warehouse, keys[0]) == []
         assert all(warehouse.get_state(key) is None for key in keys[1:])
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers restored
+    assert signal.getsignal(signal.SIGTERM) is handler_before  # handlers restored
 
     # the next sync completes the interrupted repository: nothing lost, nothing duplicated
     with dagster_instance() as instance:

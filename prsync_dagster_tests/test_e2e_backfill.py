@@ -440,7 +440,7 @@ def ui_launch_target(stack: DagsterStack) -> tuple[str, list[dict[str, Any]]]:
     ``getAssetCheckHandleInputs`` (the assets' checks that are in that job).
     """
     nodes = stack.graphql(ASSET_NODES, {"assetKeys": ASSETS})["assetNodes"]
-    assert len(nodes) == 2, nodes
+    assert len(nodes) == len(ASSETS), nodes
     common = [name for name in nodes[0]["jobNames"] if all(name in node["jobNames"] for node in nodes)]
     assert common, nodes
     job = common[0]

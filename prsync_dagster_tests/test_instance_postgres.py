@@ -153,6 +153,7 @@ def test_postgres_instance_stores_runs_events_and_partitions(
         run_id,
     )
     assert materialized == [
+        ('["github", "pull_request_metrics"]', synced),
         ('["github", "pull_request_reviews"]', synced),
         ('["github", "pull_request_timeline"]', synced),
         ('["github", "pull_requests"]', synced),

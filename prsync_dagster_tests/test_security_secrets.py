@@ -28,6 +28,7 @@ from prsync_dagster.warehouse.base import Warehouse
 from prsync_dagster_tests.fault_helpers import (
     REPO_ROOT,
     STRATEGIES,
+    across_backends,
     cursor_problems,
     prsync_command,
     snapshot,
@@ -90,7 +91,7 @@ def warehouse_dump(url: str) -> str:
 # -- revoked mid-run -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("strategy", STRATEGIES)
+@across_backends({"strategy": STRATEGIES})
 def test_token_revoked_mid_run_fails_with_the_specific_message_and_keeps_the_cursor(
     sim: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:

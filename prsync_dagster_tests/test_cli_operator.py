@@ -38,13 +38,18 @@ Invoke = Callable[..., Result]
 
 
 @pytest.fixture
-def env(tmp_path: Path, simulator: GitHubSimulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """A user's environment: a fresh DAGSTER_HOME and DuckDB file, GitHub = the simulator."""
+def env(
+    tmp_path: Path,
+    simulator: GitHubSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+    seed_dagster_home: Callable[[Path], Path],
+) -> dict[str, str]:
+    """A user's environment: a fresh DAGSTER_HOME (its empty storage seeded) and DuckDB file,
+    GitHub = the simulator."""
     for name in list(os.environ):
         if name.startswith(("GITHUB_", "PRSYNC_", "DAGSTER_")):
             monkeypatch.delenv(name)
-    home = tmp_path / "home"
-    home.mkdir()
+    home = seed_dagster_home(tmp_path / "home")
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     values = {
         "DAGSTER_HOME": str(home),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ from dagster import (
     DagsterExecutionInterruptedError,
     DagsterInstance,
     ExecuteInProcessResult,
-    instance_for_test,
     materialize,
 )
 from github_api_simulator import GitHubSimulator
@@ -48,12 +46,6 @@ SAML = (
     "Resource protected by organization SAML enforcement. You must grant your Personal Access "
     "token access to this organization."
 )
-
-
-@pytest.fixture
-def instance() -> Iterator[DagsterInstance]:
-    with instance_for_test() as instance:
-        yield instance
 
 
 def closed_port_url() -> str:

@@ -4,7 +4,6 @@ failing at once, warnings in the event log, run config for the review sweep (poi
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +12,6 @@ from dagster import (
     DagsterEventType,
     DagsterInstance,
     ExecuteInProcessResult,
-    instance_for_test,
     materialize,
 )
 from github_api_simulator import GitHubSimulator
@@ -24,12 +22,6 @@ from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster_tests.fault_helpers import DUCKDB_ONLY, across_backends, cursor_problems
 from prsync_dagster_tests.plugins.clock import VirtualClock
 from prsync_dagster_tests.sync_helpers import differences
-
-
-@pytest.fixture
-def instance() -> Iterator[DagsterInstance]:
-    with instance_for_test() as instance:
-        yield instance
 
 
 def run(

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from dagster import DagsterEventType, DagsterInstance, instance_for_test, materialize
+from dagster import DagsterEventType, DagsterInstance, materialize
 from dagster._serdes import serialize_value
 from github_api_simulator import GitHubSimulator, generate_app_key_pair
 
@@ -25,6 +25,7 @@ from prsync_dagster.sync import ClientFactory, SyncOptions, sync_repository
 from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster.warehouse.base import Warehouse
 from prsync_dagster_tests.fault_helpers import DUCKDB_ONLY
+from prsync_dagster_tests.plugins.dagster_home import NewInstance
 from prsync_dagster_tests.sync_helpers import differences
 
 APP_ID = 4242
@@ -51,12 +52,6 @@ def app_env(
 ) -> GitHubSimulator:
     configure_app(simulator, key_pair, monkeypatch)
     return simulator
-
-
-@pytest.fixture
-def instance() -> Iterator[DagsterInstance]:
-    with instance_for_test() as instance:
-        yield instance
 
 
 def app_factory(sim: GitHubSimulator) -> ClientFactory:
@@ -174,6 +169,7 @@ def test_app_key_and_installation_tokens_appear_nowhere(
     warehouse_url: str,
     key_pair: tuple[str, str],
     caplog: pytest.LogCaptureFixture,
+    new_instance: NewInstance,
 ) -> None:
     sim = app_env
     sim.install_app(APP_ID, "Acme")
@@ -181,7 +177,7 @@ def test_app_key_and_installation_tokens_appear_nowhere(
         "python_logs": {"managed_python_loggers": ["github", "urllib3"], "python_log_level": "DEBUG"}
     }
     caplog.set_level(logging.DEBUG)
-    with instance_for_test(overrides=overrides) as instance:
+    with new_instance(overrides) as instance:
         instance.add_dynamic_partitions("repositories", ["acme/widgets"])
         result = materialize(
             [sync_github_repository],

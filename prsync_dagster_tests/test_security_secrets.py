@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import psycopg
 import pytest
-from dagster import DagsterEventType, DagsterInstance, instance_for_test, materialize
+from dagster import DagsterEventType, DagsterInstance, materialize
 from dagster._serdes import serialize_value
 from github_api_simulator import GitHubSimulator
 
@@ -34,6 +34,7 @@ from prsync_dagster_tests.fault_helpers import (
     snapshot,
     subprocess_env,
 )
+from prsync_dagster_tests.plugins.dagster_home import NewInstance
 from prsync_dagster_tests.sync_helpers import run_sync
 
 TOKEN = "ghp_pRsYnCsEcReT0kEn4f1e7c2d9b8a6e5f4c3b2a1d0"
@@ -112,11 +113,11 @@ def test_token_revoked_mid_run_fails_with_the_specific_message_and_keeps_the_cur
 
 
 @pytest.fixture
-def debug_instance(tmp_path: Path) -> Iterator[DagsterInstance]:
+def debug_instance(tmp_path: Path, new_instance: NewInstance) -> Iterator[DagsterInstance]:
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    with instance_for_test(overrides=DEBUG_LOGS, temp_dir=str(home)) as instance:
+    with new_instance(DEBUG_LOGS, home=home) as instance:
         yield instance
 
 

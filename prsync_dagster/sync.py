@@ -30,19 +30,8 @@ from prsync_dagster.github.rest import ProbeResult, RestPullRequestStream, probe
 from prsync_dagster.github.streams import PROBE_PAGE_SIZE, GraphQLOrRestStream, open_stream
 from prsync_dagster.repos import normalize_repo
 from prsync_dagster.secrets import redact
-from prsync_dagster.settings import STRATEGIES, Strategy, parse_strategy
+from prsync_dagster.settings import Strategy
 from prsync_dagster.warehouse.base import SyncCommit, SyncState, Warehouse
-
-__all__ = [
-    "STRATEGIES",
-    "RepositorySync",
-    "Strategy",
-    "SyncOptions",
-    "SyncProgress",
-    "SyncReport",
-    "parse_strategy",
-    "sync_repository",
-]
 
 
 @dataclass(frozen=True)

@@ -134,8 +134,6 @@ query PrsyncMore($owner: String!, $name: String!, $number: Int!, $after: String)
 
 
 MORE_QUERIES = {connection.name: more_query(connection) for connection in NESTED_CONNECTIONS}
-#: The reviews follow-up query (kept under its old name).
-MORE_REVIEWS_QUERY = MORE_QUERIES["reviews"]
 
 #: Page sizes tried in turn after GitHub's "too big or too slow" answers (see the module docstring
 #: for why the first is 21: the largest page of PRs that costs one point).

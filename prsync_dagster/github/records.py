@@ -23,9 +23,10 @@ Text a warehouse cannot store is cleaned here, in one place, the same way for bo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, TypeVar, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 
@@ -85,8 +86,6 @@ def _sorted_names(value: object) -> object:
 
 #: A list column: sorted, never None (the warehouse stores a native array, ``[]`` when empty).
 NameList = Annotated[tuple[Text, ...], BeforeValidator(_sorted_names)]
-
-_R = TypeVar("_R")
 
 ReviewState = Literal["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]
 
@@ -150,8 +149,7 @@ class PullRequestRecord(BaseModel):
         from: a PR that changed between the two requests is then seen again by the next sync.
         """
         number = payload.get("number") if isinstance(payload, dict) else None
-
-        def parse() -> PullRequestRecord:
+        with _parsing(repo=repo, pr_number=number):
             user = payload.get("user")
             merged_at = payload.get("merged_at")
             merged = payload.get("merged", merged_at is not None)
@@ -194,8 +192,6 @@ class PullRequestRecord(BaseModel):
                 is_cross_repository=_rest_cross_repository(head, base),
             )
 
-        return _parse(parse, repo=repo, pr_number=number)
-
     @classmethod
     def from_graphql(cls, node: dict[str, Any], *, repo: str, repo_id: int) -> PullRequestRecord:
         """Parse a GraphQL ``PullRequest`` node (the fields of ``graphql.PULL_REQUEST_FIELDS``).
@@ -204,8 +200,7 @@ class PullRequestRecord(BaseModel):
         ``node`` when a connection overflowed (see ``GraphQLPullRequestStream``).
         """
         number = node.get("number") if isinstance(node, dict) else None
-
-        def parse() -> PullRequestRecord:
+        with _parsing(repo=repo, pr_number=number):
             author = node.get("author")
             state = node["state"]
             if state not in ("OPEN", "CLOSED", "MERGED"):
@@ -255,8 +250,6 @@ class PullRequestRecord(BaseModel):
                 is_cross_repository=node.get("isCrossRepository"),
             )
 
-        return _parse(parse, repo=repo, pr_number=number)
-
 
 class ReviewRecord(BaseModel):
     """One row of ``github.pull_request_reviews``."""
@@ -278,7 +271,7 @@ class ReviewRecord(BaseModel):
 
     @classmethod
     def from_rest(cls, payload: dict[str, Any], *, repo: str, repo_id: int, pr_number: int) -> ReviewRecord:
-        def parse() -> ReviewRecord:
+        with _parsing(repo=repo, pr_number=pr_number, what="review"):
             user = payload.get("user")
             return cls(
                 repo=repo,
@@ -293,11 +286,9 @@ class ReviewRecord(BaseModel):
                 author_association=payload.get("author_association"),
             )
 
-        return _parse(parse, repo=repo, pr_number=pr_number, what="review")
-
     @classmethod
     def from_graphql(cls, node: dict[str, Any], *, repo: str, repo_id: int, pr_number: int) -> ReviewRecord:
-        def parse() -> ReviewRecord:
+        with _parsing(repo=repo, pr_number=pr_number, what="review"):
             author = node.get("author")
             commit = node.get("commit")
             return cls(
@@ -312,8 +303,6 @@ class ReviewRecord(BaseModel):
                 body=node.get("body") or "",
                 author_association=node.get("authorAssociation"),
             )
-
-        return _parse(parse, repo=repo, pr_number=pr_number, what="review")
 
 
 TimelineEvent = Literal["review_requested", "review_request_removed", "ready_for_review", "convert_to_draft"]
@@ -369,7 +358,7 @@ class TimelineRecord(BaseModel):
         if not isinstance(payload, dict) or payload.get("event") not in TIMELINE_EVENTS:
             return None
 
-        def parse() -> TimelineRecord:
+        with _parsing(repo=repo, pr_number=pr_number, what="timeline item"):
             reviewer = payload.get("requested_reviewer")
             team = payload.get("requested_team")
             return cls(
@@ -384,8 +373,6 @@ class TimelineRecord(BaseModel):
                 created_at=payload["created_at"],
             )
 
-        return _parse(parse, repo=repo, pr_number=pr_number, what="timeline item")
-
     @classmethod
     def from_graphql(
         cls, node: dict[str, Any], *, repo: str, repo_id: int, pr_number: int
@@ -394,7 +381,7 @@ class TimelineRecord(BaseModel):
         if not isinstance(node, dict) or node.get("__typename") not in GRAPHQL_TIMELINE_TYPENAMES:
             return None
 
-        def parse() -> TimelineRecord:
+        with _parsing(repo=repo, pr_number=pr_number, what="timeline item"):
             reviewer = node.get("requestedReviewer")
             return cls(
                 repo=repo,
@@ -409,8 +396,6 @@ class TimelineRecord(BaseModel):
                 else None,
                 created_at=node["createdAt"],
             )
-
-        return _parse(parse, repo=repo, pr_number=pr_number, what="timeline item")
 
 
 class PullRequestWithReviews(BaseModel):
@@ -469,10 +454,11 @@ def graphql_login(actor: dict[str, Any] | None) -> str | None:
     return login
 
 
-def _parse(parse: Callable[[], _R], *, repo: str, pr_number: object, what: str = "pull request") -> _R:
-    """Run a parser and turn any shape problem into one error naming repository, PR and field."""
+@contextmanager
+def _parsing(*, repo: str, pr_number: object, what: str = "pull request") -> Iterator[None]:
+    """Turn any shape problem met while parsing into one error naming repository, PR and field."""
     try:
-        return parse()
+        yield
     except KeyError as exc:
         raise MalformedPayloadError(repo, pr_number, f"{what}.{exc.args[0]}", "missing") from None
     except (TypeError, AttributeError) as exc:

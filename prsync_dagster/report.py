@@ -219,14 +219,14 @@ def refresh_weekly_through_dagster() -> None:
         raise CliError(f"refreshing the weekly review metrics failed: {run_error(result) or 'see the run'}")
 
 
-def refreshed_report(out: Path, *, weeks: int = 12) -> Path:
-    """Refresh the weekly asset through Dagster, then write the page from ``$PRSYNC_WAREHOUSE_URL``."""
-    import os
-
+def refreshed_report(out: Path, *, weeks: int = 12, refresh: bool = True) -> Path:
+    """Refresh the weekly asset through Dagster (unless ``refresh`` is False), then write the page
+    from ``$PRSYNC_WAREHOUSE_URL``."""
     from prsync_dagster.warehouse import open_warehouse
 
-    refresh_weekly_through_dagster()
-    with open_warehouse(os.environ.get("PRSYNC_WAREHOUSE_URL") or None) as warehouse:
+    if refresh:
+        refresh_weekly_through_dagster()
+    with open_warehouse() as warehouse:
         warehouse.migrate()
         return write_report(warehouse, out, weeks=weeks)
 
@@ -243,14 +243,7 @@ def report_command(
     ] = True,
 ) -> None:
     """Write one self-contained HTML page with review-metrics trends and the PRs waiting longest."""
-    import os
-
     from prsync_dagster.cli import out as console
-    from prsync_dagster.warehouse import open_warehouse
 
-    if refresh:
-        refresh_weekly_through_dagster()
-    with open_warehouse(os.environ.get("PRSYNC_WAREHOUSE_URL") or None) as warehouse:
-        warehouse.migrate()
-        path = write_report(warehouse, out, weeks=weeks)
+    path = refreshed_report(out, weeks=weeks, refresh=refresh)
     console.print(f"report written to {path}", markup=False, soft_wrap=True)

@@ -140,10 +140,6 @@ class RetryPolicy:
             exc = _transient(state)
             return self.gives_up(exc, int(planned["repeats"]), state.idle_for, planned["wait"])
 
-        def before_sleep(state: RetryCallState) -> None:
-            if on_retry is not None and state.next_action is not None:
-                on_retry(state.next_action.sleep)
-
         def give_up(state: RetryCallState) -> Any:
             raise _transient(state).final(planned.get("wait", 0.0))
 
@@ -152,7 +148,7 @@ class RetryPolicy:
             stop=stop,
             wait=wait,
             sleep=self.sleep,
-            before_sleep=before_sleep,
+            before_sleep=_reporting(on_retry),
             retry_error_callback=give_up,
         )
         return retrying(fn)
@@ -175,25 +171,29 @@ class RetryPolicy:
         Waits 20 ms doubling to 0.5 s (+-50 % jitter): a lock is usually held for one short
         transaction. Gives up by raising the last ``final`` error.
         """
-        delays = {"n": 0}
 
         def wait(state: RetryCallState) -> float:
-            delay = min(0.02 * 2 ** delays["n"], 0.5) * random.uniform(0.5, 1.5)
-            delays["n"] += 1
+            delay = min(0.02 * 2 ** (state.attempt_number - 1), 0.5) * random.uniform(0.5, 1.5)
             return max(0.0, min(delay, timeout_s - state.idle_for))
-
-        def before_sleep(state: RetryCallState) -> None:
-            if on_retry is not None and state.next_action is not None:
-                on_retry(state.next_action.sleep)
 
         return Retrying(
             retry=retry_if_exception_type(Transient),
             stop=lambda state: state.idle_for >= timeout_s,
             wait=wait,
             sleep=self.sleep,
-            before_sleep=before_sleep,
+            before_sleep=_reporting(on_retry),
             retry_error_callback=_give_up,
         )
+
+
+def _reporting(on_retry: Callable[[float], None] | None) -> Callable[[RetryCallState], None]:
+    """A tenacity ``before_sleep`` that tells ``on_retry`` each planned wait (s)."""
+
+    def before_sleep(state: RetryCallState) -> None:
+        if on_retry is not None and state.next_action is not None:
+            on_retry(state.next_action.sleep)
+
+    return before_sleep
 
 
 def _give_up(state: RetryCallState) -> Any:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from prsync_dagster.errors import ConfigurationError, WarehouseError
+from prsync_dagster.settings import warehouse_url_from_env
 from prsync_dagster.warehouse import (
     ENV_VAR,
-    default_warehouse_url,
     describe_url,
     open_warehouse,
     parse_warehouse_url,
@@ -118,14 +118,11 @@ def test_describe_url_removes_passwords(url: str, shown: str) -> None:
     assert describe_url(url) == shown
 
 
-def test_default_url_is_under_dagster_home_and_creates_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_default_url_is_under_dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path / "dagster home"
     monkeypatch.setenv("DAGSTER_HOME", str(home))
-    url = default_warehouse_url()
+    url = warehouse_url_from_env()
     assert url == "duckdb://" + str(home / "prsync.duckdb")
-    assert home.is_dir()
     assert parse_warehouse_url(url).target == str(home / "prsync.duckdb")
 
 
@@ -134,9 +131,8 @@ def test_default_url_without_dagster_home_is_absolute_under_cwd(
 ) -> None:
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     monkeypatch.chdir(tmp_path)
-    url = default_warehouse_url()
+    url = warehouse_url_from_env()
     assert url == "duckdb://" + str(tmp_path / ".prsync" / "prsync.duckdb")
-    assert (tmp_path / ".prsync").is_dir()
 
 
 def test_open_warehouse_reads_the_variable_and_falls_back_to_the_default(

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import requests
@@ -138,25 +139,19 @@ def _rate_limit(
     retry_after = str(lowered.get("retry-after", "")).strip()
     if retry_after.isdigit():
         wait = float(retry_after)
-        return Transient(
-            "secondary", RateLimitedError(_limit_text(message, wait), seconds_to_wait=wait), wait
-        )
+        return Transient("secondary", _rate_limited(message, wait), wait)
     if str(lowered.get("x-ratelimit-remaining")) == "0" or Requester.isPrimaryRateLimitError(message):
         wait = _seconds_until_reset(headers, clock)
-        error = RateLimitedError(
-            _limit_text(message or "API rate limit exceeded", wait), seconds_to_wait=wait
-        )
-        return Transient("rate_limit", error, wait)
+        return Transient("rate_limit", _rate_limited(message or "API rate limit exceeded", wait), wait)
     if status == 429 or Requester.isSecondaryRateLimitError(message):
-        text = message or "secondary rate limit"
-        return Transient(
-            "secondary", lambda wait: RateLimitedError(_limit_text(text, wait), seconds_to_wait=wait)
-        )
+        return Transient("secondary", partial(_rate_limited, message or "secondary rate limit"))
     return None
 
 
-def _limit_text(message: str, wait: float) -> str:
-    return f"GitHub rate limit exhausted ({message}); reset in {wait:.0f}s"
+def _rate_limited(message: str, wait: float) -> RateLimitedError:
+    return RateLimitedError(
+        f"GitHub rate limit exhausted ({message}); reset in {wait:.0f}s", seconds_to_wait=wait
+    )
 
 
 @dataclass(frozen=True)
@@ -455,16 +450,13 @@ def translate_errors(what: str) -> Iterator[None]:
         yield
     except BadCredentialsException:
         raise GitHubAuthError("GitHub rejected the token: 401 Bad credentials") from None
-    except RateLimitExceededException as exc:
-        wait = _seconds_until_reset(exc.headers or {})
-        raise RateLimitedError(_limit_text(_message(exc), wait), seconds_to_wait=wait) from None
     except UnknownObjectException:
         message = f"repository not found or no access (GitHub answered 404 for {what})"
         raise RepositoryNotFound(message) from None
     except GithubException as exc:
-        if exc.status == 429:  # PyGithub maps only a 403 to RateLimitExceededException
-            wait = _seconds_until_reset(exc.headers or {})
-            raise RateLimitedError(_limit_text(_message(exc), wait), seconds_to_wait=wait) from None
+        # PyGithub maps only a 403 to RateLimitExceededException; GitHub also limits with 429
+        if isinstance(exc, RateLimitExceededException) or exc.status == 429:
+            raise _rate_limited(_message(exc), _seconds_until_reset(exc.headers or {})) from None
         if exc.status == 401:
             raise GitHubAuthError(f"GitHub rejected the token: 401 {_message(exc)}") from None
         message = f"GitHub answered {exc.status} for {what}: {_message(exc)}"

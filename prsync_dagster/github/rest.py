@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from requests.utils import parse_header_links
+
 from prsync_dagster.errors import MalformedPayloadError
 from prsync_dagster.github.client import GitHubClient, Response
 from prsync_dagster.github.delta import Listed, PagedStream, RepoTarget
@@ -205,15 +207,9 @@ class RestPullRequestStream(PagedStream):
 
 
 def next_link(headers: dict[str, Any]) -> str | None:
-    """The ``rel="next"`` URL of GitHub's ``Link`` header, if any."""
-    link = headers.get("link") or headers.get("Link")
-    if not link:
-        return None
-    for part in str(link).split(","):
-        section = part.strip().split(";")
-        if len(section) >= 2 and any(p.strip() == 'rel="next"' for p in section[1:]):
-            return section[0].strip().strip("<>")
-    return None
+    """The ``rel="next"`` URL of GitHub's ``Link`` header, if any (parsed by requests)."""
+    link = str(headers.get("link") or headers.get("Link") or "")
+    return next((entry["url"] for entry in parse_header_links(link) if entry.get("rel") == "next"), None)
 
 
 def _as_list(data: Any, repo: str, what: str) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from typing import Literal
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from prsync_dagster.errors import ConfigurationError
+from prsync_dagster.settings import WAREHOUSE_ENV_VAR, warehouse_url_from_env
 from prsync_dagster.warehouse.base import SyncCommit, SyncState, Warehouse
 
 __all__ = [
@@ -23,14 +24,13 @@ __all__ = [
     "SyncState",
     "Warehouse",
     "WarehouseUrl",
-    "default_warehouse_url",
     "describe_url",
     "open_warehouse",
     "parse_warehouse_url",
 ]
 
 #: The environment variable that names the warehouse (see the interface contract).
-ENV_VAR = "PRSYNC_WAREHOUSE_URL"
+ENV_VAR = WAREHOUSE_ENV_VAR
 
 ACCEPTED_FORMS = "duckdb:///ABSOLUTE/PATH.duckdb or postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
 
@@ -49,19 +49,6 @@ class WarehouseUrl:
     target: str
     #: The URL as shown to people: never contains a password.
     display: str
-
-
-def default_warehouse_url() -> str:
-    """``duckdb:///$DAGSTER_HOME/prsync.duckdb`` (or ``./.prsync/prsync.duckdb``), parent dir created.
-
-    The default lives next to the Dagster instance so that one ``DAGSTER_HOME`` holds everything a
-    local installation needs.
-    """
-    home = os.environ.get("DAGSTER_HOME", "").strip()
-    directory = Path(home).expanduser() if home else Path(".prsync")
-    directory = directory.absolute()
-    directory.mkdir(parents=True, exist_ok=True)
-    return "duckdb://" + (directory / "prsync.duckdb").as_posix()
 
 
 def describe_url(url: str) -> str:
@@ -105,8 +92,6 @@ def open_warehouse(url: str | None = None, *, lock_timeout_s: float = 60.0) -> W
     ``lock_timeout_s`` is how long a DuckDB operation waits for another process to let go of the file.
     """
     if url is None or not url.strip():
-        from prsync_dagster.settings import warehouse_url_from_env
-
         url = warehouse_url_from_env()
     parsed = parse_warehouse_url(url)
     if parsed.kind == "duckdb":

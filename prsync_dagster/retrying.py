@@ -25,7 +25,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_none
@@ -90,9 +90,10 @@ class RetryPolicy:
     #: First wait on a secondary limit without ``Retry-After``, doubled on each repeat, as GitHub
     #: asks ("wait at least one minute ... increase exponentially").
     secondary_rate_wait_s: float = 60.0
-    sleep: Callable[[float], None] = real_sleep
-    #: Wall clock (epoch seconds), to turn ``X-RateLimit-Reset`` into a wait.
-    clock: Callable[[], float] = real_clock
+    #: Injectable waits and wall clock (epoch seconds, to turn ``X-RateLimit-Reset`` into a
+    #: wait): tests freeze time with them.
+    sleep: Callable[[float], None] = field(default=real_sleep, repr=False, compare=False)
+    clock: Callable[[], float] = field(default=real_clock, repr=False, compare=False)
 
     def backoff(self, repeats: int) -> float:
         """Seconds before repeat number ``repeats + 1`` of a failed request (jittered)."""

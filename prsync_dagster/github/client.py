@@ -39,7 +39,7 @@ from prsync_dagster.errors import (
     RateLimitedError,
     RepositoryNotFound,
 )
-from prsync_dagster.retrying import RetryPolicy, Transient, real_clock, real_sleep
+from prsync_dagster.retrying import RetryPolicy, Transient, real_clock
 from prsync_dagster.secrets import redact
 from prsync_dagster.settings import DEFAULT_API_URL, validate_api_url
 
@@ -174,37 +174,16 @@ class GitHubCredentials:
 
 
 @dataclass(frozen=True)
-class ClientSettings:
-    """How to reach GitHub and how patient to be with it (see :class:`RetryPolicy`)."""
+class ClientSettings(RetryPolicy):
+    """How to reach GitHub, and how patient to be with it: the client's :class:`RetryPolicy`
+    (retries, backoff, rate-limit waits, injectable ``sleep`` and ``clock``) plus the address."""
 
     api_url: str = DEFAULT_API_URL
     #: Seconds to wait for a connection or an answer (requests' timeout).
     timeout_s: float = 30
-    max_retries: int = 8
-    backoff_factor: float = 1.0
-    #: Longest wait for a primary or secondary rate limit before giving up the attempt.
-    max_rate_limit_wait_s: float = 300.0
-    #: Minimum wait on a secondary limit without ``Retry-After`` (then exponential).
-    secondary_rate_wait_s: float = 60.0
-    #: Total time spent repeating requests that could not connect (refused, DNS); issue 9.2.
-    connect_retry_s: float = 30.0
-    #: Injectable waits and wall clock (tests freeze time with them).
-    sleep: Callable[[float], None] = field(default=real_sleep, repr=False, compare=False)
-    clock: Callable[[], float] = field(default=real_clock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         validate_api_url(self.api_url)
-
-    def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(
-            max_retries=self.max_retries,
-            backoff_factor=self.backoff_factor,
-            connect_retry_s=self.connect_retry_s,
-            max_rate_limit_wait_s=self.max_rate_limit_wait_s,
-            secondary_rate_wait_s=self.secondary_rate_wait_s,
-            sleep=self.sleep,
-            clock=self.clock,
-        )
 
 
 _installation_cache: dict[tuple[str, str, str], int] = {}
@@ -248,7 +227,7 @@ class GitHubClient:
     def __init__(self, credentials: GitHubCredentials, settings: ClientSettings, owner: str) -> None:
         self.stats = RequestStats()
         self.settings = settings
-        self.policy = settings.retry_policy()
+        self.policy: RetryPolicy = settings
         auth = _auth_for_owner(credentials, settings, owner)
         github = Github(
             auth=auth,

@@ -207,14 +207,9 @@ class GraphQLPullRequestStream(PagedStream):
                 "after": after,
             },
         )
-        repository = data.get("repository")
-        if not isinstance(repository, dict):
-            raise MalformedPayloadError(self.target.key, "-", "repository", "missing from GraphQL data")
+        repository = _present(data.get("repository"), self.target.key, "-", "repository")
         self.target = self.target.observed(repository.get("databaseId"), repository.get("nameWithOwner"))
-        connection = repository.get("pullRequests")
-        if not isinstance(connection, dict):
-            raise MalformedPayloadError(self.target.key, "-", "pullRequests", "missing from GraphQL data")
-        return connection
+        return _present(repository.get("pullRequests"), self.target.key, "-", "pullRequests")
 
     def _complete(self, pr: PullRequestRecord, node: dict[str, Any]) -> PullRequestWithReviews:
         """The PR with every nested connection read to its end (follow-up queries on overflow)."""
@@ -238,9 +233,7 @@ class GraphQLPullRequestStream(PagedStream):
         return PullRequestWithReviews.build(record, reviews, timeline)
 
     def _all_nodes(self, pr: PullRequestRecord, node: dict[str, Any], name: str) -> Iterator[dict[str, Any]]:
-        connection = node.get(name)
-        if not isinstance(connection, dict):
-            raise MalformedPayloadError(pr.repo, pr.number, name, "missing from GraphQL data")
+        connection = _present(node.get(name), pr.repo, pr.number, name)
         while True:
             yield from _nodes(connection, pr.repo, pr.number)
             page_info = connection.get("pageInfo") or {}
@@ -254,9 +247,14 @@ class GraphQLPullRequestStream(PagedStream):
             }
             data = self._query(MORE_QUERIES[name], lambda variables=variables: variables)  # type: ignore[misc]
             pull_request = (data.get("repository") or {}).get("pullRequest") or {}
-            connection = pull_request.get(name)
-            if not isinstance(connection, dict):
-                raise MalformedPayloadError(pr.repo, pr.number, name, "missing from GraphQL data")
+            connection = _present(pull_request.get(name), pr.repo, pr.number, name)
+
+
+def _present(value: Any, repo: str, pr_number: object, name: str) -> dict[str, Any]:
+    """``value`` when it is a JSON object; else the error saying GraphQL left ``name`` out."""
+    if not isinstance(value, dict):
+        raise MalformedPayloadError(repo, pr_number, name, "missing from GraphQL data")
+    return value
 
 
 def _nodes(connection: dict[str, Any], repo: str, pr_number: object = "-") -> list[dict[str, Any]]:

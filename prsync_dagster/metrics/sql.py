@@ -27,7 +27,6 @@ Statements take ``%s`` parameters only; no value is formatted into SQL text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -253,6 +252,12 @@ def _utc(value: Any) -> Any:
     return value.astimezone(UTC) if isinstance(value, datetime) else value
 
 
+def _read(warehouse: Warehouse, what: str, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows of one read-only statement, timestamps in UTC (``WarehouseError`` on database errors)."""
+    with _sql(warehouse)._session(what) as executor:
+        return [tuple(_utc(value) for value in row) for row in executor.execute(sql, params)]
+
+
 def refresh_pull_request_metrics(warehouse: Warehouse, repo: str, computed_at: datetime) -> int:
     """Replace ``repo``'s rows of ``github.pull_request_metrics``; returns the rows written.
 
@@ -283,8 +288,9 @@ def recent_figures(warehouse: Warehouse, repo: str, now: datetime, days: int = 3
     Values: counts as int, hours/size/share as float, or None when no PR had the input.
     """
     since = now - timedelta(days=days)
-    with _sql(warehouse)._session(f"read the recent review metrics of {repo}") as executor:
-        (row,) = executor.execute(RECENT_FIGURES, [since] * 8 + [repo])
+    (row,) = _read(
+        warehouse, f"read the recent review metrics of {repo}", RECENT_FIGURES, [since] * 8 + [repo]
+    )
     return {
         name: (None if value is None else int(value) if name.startswith("prs_") else float(value))
         for name, value in zip(RECENT_FIGURE_NAMES, row, strict=True)
@@ -307,20 +313,17 @@ class WaitingPullRequest:
 
 def pull_request_metrics(warehouse: Warehouse, repo: str) -> list[dict[str, Any]]:
     """Every stored metrics row of ``repo`` (column -> value, timestamps in UTC), ordered by number."""
-    with _sql(warehouse)._session(f"read the review metrics of {repo}") as executor:
-        rows = executor.execute(SELECT_METRICS, [repo])
-    return [{k: _utc(v) for k, v in zip(METRIC_COLUMNS, row, strict=True)} for row in rows]
+    rows = _read(warehouse, f"read the review metrics of {repo}", SELECT_METRICS, [repo])
+    return [dict(zip(METRIC_COLUMNS, row, strict=True)) for row in rows]
 
 
 def weekly_metrics(warehouse: Warehouse, since: date | None = None) -> list[dict[str, Any]]:
     """Rows of ``github.review_metrics_weekly`` with ``week >= since`` (all when None), by repo and week."""
-    with _sql(warehouse)._session("read the weekly review metrics") as executor:
-        rows = executor.execute(SELECT_WEEKLY, [since or date(1970, 1, 1)])
-    return [{k: _utc(v) for k, v in zip(WEEKLY_COLUMNS, row, strict=True)} for row in rows]
+    rows = _read(warehouse, "read the weekly review metrics", SELECT_WEEKLY, [since or date(1970, 1, 1)])
+    return [dict(zip(WEEKLY_COLUMNS, row, strict=True)) for row in rows]
 
 
 def waiting_for_review(warehouse: Warehouse, limit: int = 20) -> list[WaitingPullRequest]:
     """Open, non-draft PRs without a qualifying review, longest waiting first (all repositories)."""
-    with _sql(warehouse)._session("read the pull requests waiting for review") as executor:
-        rows: Sequence[tuple[Any, ...]] = executor.execute(SELECT_WAITING, [limit])
-    return [WaitingPullRequest(*[_utc(value) for value in row]) for row in rows]
+    rows = _read(warehouse, "read the pull requests waiting for review", SELECT_WAITING, [limit])
+    return [WaitingPullRequest(*row) for row in rows]

@@ -132,16 +132,16 @@ def verify(simulator: GitHubSimulator, keys: Sequence[str]) -> Table:
     from prsync_dagster.verify import compare_with_truth
     from prsync_dagster.warehouse import open_warehouse
 
-    table = Table(title="warehouse vs. GitHub (simulator truth)", title_justify="left")
-    for column in (
+    table = Table(
         "repository",
         "PRs stored",
         "PRs on GitHub",
         "reviews stored",
         "reviews on GitHub",
         "equal",
-    ):
-        table.add_column(column)
+        title="warehouse vs. GitHub (simulator truth)",
+        title_justify="left",
+    )
     with open_warehouse() as warehouse:
         for key in keys:
             diff = compare_with_truth(simulator.truth(key), warehouse, key)

@@ -96,7 +96,6 @@ NESTED_CONNECTIONS = (
         "timelineItems", 100, TIMELINE_FIELDS, f", itemTypes: [{', '.join(GRAPHQL_TIMELINE_ITEM_TYPES)}]"
     ),
 )
-_NESTED = {connection.name: connection for connection in NESTED_CONNECTIONS}
 
 PULL_REQUEST_FIELDS = f"""
   number title state isDraft merged createdAt updatedAt closedAt mergedAt

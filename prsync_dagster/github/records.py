@@ -237,11 +237,7 @@ class PullRequestRecord(BaseModel):
                 requested_reviewers=[
                     login for reviewer in requests if (login := _reviewer_login(reviewer)) is not None
                 ],
-                requested_teams=[
-                    reviewer["slug"]
-                    for reviewer in requests
-                    if reviewer and reviewer.get("__typename") == "Team"
-                ],
+                requested_teams=[slug for reviewer in requests if (slug := _team_slug(reviewer)) is not None],
                 merged_by_login=graphql_login(node.get("mergedBy")),
                 merge_commit_sha=merge_commit.get("oid") if merge_commit and node["merged"] else None,
                 head_sha=node.get("headRefOid"),
@@ -391,9 +387,7 @@ class TimelineRecord(BaseModel):
                 event=GRAPHQL_TIMELINE_TYPENAMES[node["__typename"]],
                 actor_login=graphql_login(node.get("actor")),
                 requested_reviewer=_reviewer_login(reviewer),
-                requested_team=reviewer["slug"]
-                if reviewer and reviewer.get("__typename") == "Team"
-                else None,
+                requested_team=_team_slug(reviewer),
                 created_at=node["createdAt"],
             )
 
@@ -498,6 +492,11 @@ def _reviewer_login(reviewer: dict[str, Any] | None) -> str | None:
     if not reviewer or reviewer.get("__typename") == "Team":
         return None
     return graphql_login(reviewer)
+
+
+def _team_slug(reviewer: dict[str, Any] | None) -> str | None:
+    """The slug of a GraphQL ``RequestedReviewer`` that is a Team; None for anyone else."""
+    return reviewer["slug"] if reviewer and reviewer.get("__typename") == "Team" else None
 
 
 def _connection_nodes(node: dict[str, Any], name: str) -> list[dict[str, Any]]:

@@ -55,16 +55,16 @@ class GraphQLOrRestStream(PullRequestStream):
     def changed_since(self, since: datetime | None) -> Iterator[PullRequestWithReviews]:
         graphql = GraphQLPullRequestStream(self.client, self.target)
         try:
-            for item in graphql.changed_since(since):
-                self.target = graphql.target
-                yield item
-            self.target = graphql.target
+            yield from self._follow(graphql, since)
             return
         except FALLBACK_ERRORS as exc:
             self.fallback_reason = str(exc)
         self.strategy = "rest"
-        rest = RestPullRequestStream(self.client, graphql.target)
-        for item in rest.changed_since(since):
-            self.target = rest.target
+        yield from self._follow(RestPullRequestStream(self.client, graphql.target), since)
+
+    def _follow(self, stream: PullRequestStream, since: datetime | None) -> Iterator[PullRequestWithReviews]:
+        """``stream``'s PRs, with ``target`` kept as the stream learns it (rename, id)."""
+        for item in stream.changed_since(since):
+            self.target = stream.target
             yield item
-        self.target = rest.target
+        self.target = stream.target

@@ -324,6 +324,118 @@ def test_sigterm_interrupts_the_run_in_progress_and_starts_no_other(
         assert compare_with_truth(slow_simulator.truth(keys[0]), warehouse, keys[0]).problems() == []
 
 
+# -- issue 11.5: several repositories at once ------------------------------------------------
+
+
+def cli_runs(home: str) -> list[tuple[str, str]]:
+    """(partition, status) of every run ``prsync sync`` recorded in the instance, sorted."""
+    from dagster import RunsFilter
+
+    with DagsterInstance.from_config(home) as instance:
+        runs = instance.get_run_records(RunsFilter(tags={"prsync/trigger": "cli"}))
+        return sorted(
+            (record.dagster_run.tags["dagster/partition"], record.dagster_run.status.value) for record in runs
+        )
+
+
+def test_concurrent_sync_one_failure_stops_no_other_and_each_repository_is_one_run(
+    prsync: Invoke, env: dict[str, str]
+) -> None:
+    assert prsync("repos", "add", "acme/widgets", "acme/gadget-service").exit_code == 0
+    assert prsync("repos", "add", "--no-verify", "acme/gone").exit_code == 0
+    result = prsync("sync", "-j", "3")
+    assert result.exit_code == 1, result.output[-3000:]
+    with open_warehouse(env["PRSYNC_WAREHOUSE_URL"]) as warehouse:
+        states = {
+            key: warehouse.get_state(key) for key in ("acme/gadget-service", "acme/gone", "acme/widgets")
+        }
+    gone = states["acme/gone"]
+    assert gone is not None and gone.status == "error" and gone.last_error
+    assert [state.status for key, state in states.items() if key != "acme/gone" and state] == ["ok", "ok"]
+    assert last_stderr_line(result) == f"prsync: error: 1 of 3 syncs failed; acme/gone: {gone.last_error}"
+    # one line per repository result, whatever order they finished in; the table in key order
+    lines = [line for line in result.stderr.splitlines() if line.startswith("acme/")]
+    assert sorted(line.split(":")[0] for line in lines) == [
+        "acme/gadget-service",
+        "acme/gone",
+        "acme/widgets",
+    ]
+    rows = [line.split()[1] for line in result.stdout.splitlines() if "acme/" in line]
+    assert rows == ["acme/gadget-service", "acme/gone", "acme/widgets"]
+    assert cli_runs(env["DAGSTER_HOME"]) == [
+        ("acme/gadget-service", "SUCCESS"),
+        ("acme/gone", "FAILURE"),
+        ("acme/widgets", "SUCCESS"),
+    ]
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_run_syncs_runs_at_most_concurrency_at_once(env: dict[str, str], concurrency: int) -> None:
+    """-j 3: all three runs are in progress together (a barrier only three threads can pass);
+    -j 1: the old way, one after the other in the calling thread."""
+    keys = ["acme/gadget-service", "acme/widgets", "jdoe-dev/sprocket.js"]
+    events: list[tuple[str, str, str]] = []
+    together = threading.Barrier(3, timeout=120)
+
+    def started(key: str) -> None:
+        events.append(("start", key, threading.current_thread().name))
+        if concurrency == 3:
+            together.wait()
+
+    def done(outcome: SyncOutcome) -> None:
+        events.append(("done", outcome.repo, threading.current_thread().name))
+
+    with dagster_instance() as instance:
+        instance.add_dynamic_partitions(REPOSITORIES, keys)
+        outcomes = run_syncs(keys, False, instance, concurrency=concurrency, on_start=started, on_done=done)
+    assert [(outcome.repo, outcome.result) for outcome in outcomes] == [(key, "ok") for key in keys]
+    assert cli_runs(env["DAGSTER_HOME"]) == [(key, "SUCCESS") for key in keys]
+    if concurrency == 1:
+        main = threading.main_thread().name
+        assert events == [(kind, key, main) for key in keys for kind in ("start", "done")]
+    else:
+        assert [kind for kind, _, _ in events[:3]] == ["start"] * 3
+        assert len({thread for kind, _, thread in events if kind == "start"}) == 3
+    with open_warehouse(env["PRSYNC_WAREHOUSE_URL"]) as warehouse:
+        for key in keys:
+            assert warehouse.get_state(key).status == "ok"  # type: ignore[union-attr]
+
+
+def test_sigterm_stops_every_concurrent_run(
+    slow_simulator: GitHubSimulator, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_API_URL", slow_simulator.url)
+    monkeypatch.setenv("PRSYNC_GITHUB_STRATEGY", "rest")  # one request per PR: long enough to interrupt
+    keys = sorted(name.lower() for name in slow_simulator.repos())
+    begun: list[str] = []
+
+    def send_once_all_began() -> None:
+        deadline = time.monotonic() + 120
+        while (
+            len(begun) < 3 or slow_simulator.stats()["total_requests"] < 8
+        ) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    slow_simulator.reset_stats()
+    with dagster_instance() as instance, InterruptGuard(hard_s=600) as guard:
+        instance.add_dynamic_partitions(REPOSITORIES, keys)
+        sender = threading.Thread(target=send_once_all_began, daemon=True)
+        sender.start()
+        outcomes = run_syncs(keys, False, instance, concurrency=3, guard=guard, on_start=begun.append)
+        sender.join()
+    assert guard.exit_code == 143
+    assert [(outcome.repo, outcome.result, outcome.error) for outcome in outcomes] == [
+        (key, "interrupted", "interrupted by SIGTERM") for key in keys
+    ]
+    assert [status for _, status in cli_runs(env["DAGSTER_HOME"])] == ["FAILURE"] * 3
+    with open_warehouse(env["PRSYNC_WAREHOUSE_URL"]) as warehouse:
+        for key in keys:
+            state = warehouse.get_state(key)
+            assert state is not None and state.status == "interrupted", key
+            assert cursor_problems(slow_simulator, warehouse, key) == []
+
+
 def test_demo_hint_commands_read_the_demo_warehouse(
     tmp_path: Path, prsync: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:

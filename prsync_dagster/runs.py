@@ -199,10 +199,18 @@ class InterruptGuard:
         finally:
             # Under the lock the watcher cannot aim at a thread that has left its run: an
             # exception it set is delivered here at the latest, inside the caller's handler.
-            with self._workers_lock:
-                self._worker_runs[ident] -= 1
-                if not self._worker_runs[ident]:
-                    del self._worker_runs[ident]
+            try:
+                with self._workers_lock:
+                    self._leave(ident)
+            except RunInterrupted:
+                with self._workers_lock:  # delivered before the count went down
+                    self._leave(ident)
+                raise
+
+    def _leave(self, ident: int) -> None:
+        count = self._worker_runs.pop(ident, 0) - 1
+        if count > 0:
+            self._worker_runs[ident] = count
 
     def check(self) -> None:
         """Raise :class:`Interrupted` if a stop signal arrived (checked before each new run)."""
@@ -465,6 +473,11 @@ def _run_one(
     except KeyboardInterrupt:
         if guard is None or guard.signum is None:
             raise
+    except Exception:
+        # An interrupt that reached Dagster's own machinery (not the step) can surface as
+        # another error there (a storage call cut short); after a stop signal it is the stop.
+        if guard is None or guard.signum is None:
+            raise
     interrupted = guard is not None and guard.signum is not None
     if result is None or (interrupted and not result.success):
         signum = guard.signum if guard and guard.signum else 2
@@ -541,11 +554,17 @@ def _run_concurrently(
                 return
             try:
                 outcome = sync_one(key, threads_instance)
-            except KeyboardInterrupt:  # a stop that reached this thread between runs
-                outcome = SyncOutcome(repo=shown_name(key), result="interrupted", error="interrupted")
+            except BaseException as exc:  # never lose a repository's outcome with its thread
+                stopped = isinstance(exc, KeyboardInterrupt)
+                outcome = SyncOutcome(
+                    repo=shown_name(key),
+                    result="interrupted" if stopped else "failed",
+                    error="interrupted" if stopped else redact(f"{type(exc).__name__}: {exc}"),
+                )
             with lock:
                 results[index] = outcome
-                if on_done:
+            if on_done:
+                with lock:
                     on_done(outcome)
 
     with DagsterInstance.from_ref(ref) as threads_instance:

@@ -395,9 +395,9 @@ def sync(
             min=1,
             help=(
                 "Repositories synced at once, each still its own Dagster run; -j 1 syncs one after "
-                "the other. Default 4, as dagster.yaml's max_concurrent_runs: GitHub's secondary "
-                "rate limits punish concurrency, and the instance's `github_api` pool (its limit, "
-                "2 in dagster.yaml) still caps how many of these runs call GitHub at once."
+                "the other. Default 4, as dagster.yaml's max_concurrent_runs (GitHub's secondary "
+                "rate limits punish concurrency), and never more than the instance's `github_api` "
+                "pool limit (2 in dagster.yaml): more runs would only wait for a pool slot."
             ),
         ),
     ] = DEFAULT_CONCURRENCY,

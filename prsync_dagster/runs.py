@@ -405,7 +405,8 @@ def run_syncs(
     """Materialize each partition in its own run (recorded in the instance, visible in the UI).
 
     Returns one :class:`SyncOutcome` per key, in the order of ``keys``. ``concurrency`` runs at
-    most that many at once, each in a worker thread (see :func:`_run_concurrently`); 1 (or an
+    most that many at once (never more than the instance's ``github_api`` pool limit, see
+    :func:`github_pool_limit`), each in a worker thread (see :func:`_run_concurrently`); 1 (or an
     ephemeral instance, which has no ref to share) runs them one after the other in the calling
     thread. One run's failure never stops the others. With a
     ``guard``, a stop signal ends the runs in progress (their outcome ``interrupted`` unless they
@@ -431,6 +432,9 @@ def run_syncs(
             on_start(key)
         return _run_one(job, run_config, key, on, guard, on_log)
 
+    limit = github_pool_limit(instance)
+    if limit is not None:
+        concurrency = min(concurrency, max(limit, 1))
     if concurrency <= 1 or len(keys) <= 1 or instance.is_ephemeral:
         outcomes: list[SyncOutcome] = []
         for key in keys:
@@ -439,6 +443,30 @@ def run_syncs(
                 on_done(outcomes[-1])
         return outcomes
     return _run_concurrently(keys, min(concurrency, len(keys)), instance, sync_one, on_done)
+
+
+def github_pool_limit(instance: DagsterInstance) -> int | None:
+    """How many steps of the ``github_api`` pool may run at once in ``instance`` (None: no limit).
+
+    Concurrent CLI runs beyond it would only wait for a slot, and a step waiting for a pool slot
+    busy-waits in Dagster 1.13 (``InstanceConcurrencyContext.interval_to_next_pending_claim_check``
+    returns ``min(0, ...)``, so the in-process executor never sleeps; the fix proposed in
+    dagster-io/dagster PR 20367 was closed): measured here, a third run waiting behind the
+    ``dagster.yaml`` limit of 2 cost ~2.5 s of CPU. The limit is the pool's own
+    (``dagster instance concurrency set``) or ``concurrency.pools.default_limit``; with run
+    granularity steps claim no slots inside a run, so there is no limit to respect here.
+    """
+    from dagster._core.instance.config import PoolGranularity
+
+    from prsync_dagster.assets import GITHUB_POOL
+
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits:
+        return None
+    if instance.get_concurrency_config().pool_config.pool_granularity == PoolGranularity.RUN:
+        return None
+    limit = storage.get_concurrency_info(GITHUB_POOL).limit
+    return int(limit) if limit is not None else None
 
 
 def _run_one(

@@ -26,7 +26,7 @@ from github_api_simulator import GitHubSimulator
 from rich.console import Console
 from typer.testing import CliRunner
 
-from prsync_dagster import cli
+from prsync_dagster import cli, runs
 from prsync_dagster.partitions import REPOSITORIES
 from prsync_dagster.runs import InterruptGuard, SyncOutcome, dagster_instance, run_syncs
 from prsync_dagster.verify import compare_with_truth
@@ -332,9 +332,10 @@ def cli_runs(home: str) -> list[tuple[str, str]]:
     from dagster import RunsFilter
 
     with DagsterInstance.from_config(home) as instance:
-        runs = instance.get_run_records(RunsFilter(tags={"prsync/trigger": "cli"}))
+        records = instance.get_run_records(RunsFilter(tags={"prsync/trigger": "cli"}))
         return sorted(
-            (record.dagster_run.tags["dagster/partition"], record.dagster_run.status.value) for record in runs
+            (record.dagster_run.tags["dagster/partition"], record.dagster_run.status.value)
+            for record in records
         )
 
 
@@ -399,6 +400,35 @@ def test_run_syncs_runs_at_most_concurrency_at_once(env: dict[str, str], concurr
     with open_warehouse(env["PRSYNC_WAREHOUSE_URL"]) as warehouse:
         for key in keys:
             assert warehouse.get_state(key).status == "ok"  # type: ignore[union-attr]
+
+
+def test_concurrency_never_exceeds_the_github_api_pool_limit(env: dict[str, str]) -> None:
+    """With dagster.yaml's pool limit of 2, -j 3 runs at most 2 at once (a third would only
+    busy-wait for a slot inside Dagster)."""
+    home = Path(env["DAGSTER_HOME"])
+    (home / "dagster.yaml").write_text(
+        "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 2\n    granularity: op\n"
+    )
+    keys = ["acme/gadget-service", "acme/widgets", "jdoe-dev/sprocket.js"]
+    active: list[int] = [0]
+    most = [0]
+    lock = threading.Lock()
+
+    def started(_key: str) -> None:
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+
+    def done(_outcome: SyncOutcome) -> None:
+        with lock:
+            active[0] -= 1
+
+    with dagster_instance() as instance:
+        assert runs.github_pool_limit(instance) == 2
+        instance.add_dynamic_partitions(REPOSITORIES, keys)
+        outcomes = run_syncs(keys, False, instance, concurrency=3, on_start=started, on_done=done)
+    assert [outcome.result for outcome in outcomes] == ["ok"] * 3
+    assert most[0] == 2
 
 
 def test_sigterm_stops_every_concurrent_run(

@@ -11,6 +11,7 @@ import pytest
 
 pytest_plugins = [
     "prsync_dagster_tests.plugins.clock",
+    "prsync_dagster_tests.plugins.dagster_home",
     "prsync_dagster_tests.plugins.simulator",
     "prsync_dagster_tests.plugins.warehouse",
 ]

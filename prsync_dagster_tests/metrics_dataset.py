@@ -10,6 +10,8 @@ Monday 2024-03-11 = T + 168 h.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +27,28 @@ def h(hours: float) -> datetime:
     return T + timedelta(hours=hours)
 
 
+#: The open session of each warehouse inside :func:`one_session` (by ``id()``).
+_SESSIONS: dict[int, Any] = {}
+
+
+@contextmanager
+def one_session(warehouse: Warehouse) -> Iterator[None]:
+    """Run every :func:`execute` on ``warehouse`` inside it in one session (one transaction): on
+    DuckDB each session opens and checkpoints the file, tens of milliseconds each."""
+    with warehouse._session("test data") as executor:  # type: ignore[attr-defined]
+        _SESSIONS[id(warehouse)] = executor
+        try:
+            yield
+        finally:
+            del _SESSIONS[id(warehouse)]
+
+
 def execute(warehouse: Warehouse, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    """One statement, in the session :func:`one_session` holds open, else in a session of its own."""
+    executor = _SESSIONS.get(id(warehouse))
+    if executor is not None:
+        rows: list[tuple[Any, ...]] = executor.execute(sql, params)
+        return rows
     with warehouse._session("test data") as executor:  # type: ignore[attr-defined]
         return executor.execute(sql, params)
 
@@ -96,6 +119,11 @@ def insert_event(
 
 
 def build_dataset(wh: Warehouse) -> None:
+    with one_session(wh):
+        _insert_dataset(wh)
+
+
+def _insert_dataset(wh: Warehouse) -> None:
     # 1: author self-review and a bot review do not count; bob's comment at +5 h is the first review.
     insert_pr(wh, REPO, 1, author="alice", created=h(1), additions=10, deletions=5)
     insert_review(wh, REPO, 1, 101, "alice", "COMMENTED", h(2))  # self-review

@@ -25,12 +25,6 @@ from prsync_dagster_tests.sync_helpers import differences
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def instance():
-    with instance_for_test() as instance:
-        yield instance
-
-
 def resources(sim: GitHubSimulator, warehouse_url: str, **github: object) -> dict[str, object]:
     return {
         "github": GitHubResource(token=sim.token, api_url=sim.url, **github),

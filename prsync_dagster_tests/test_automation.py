@@ -2,14 +2,12 @@
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from dagster import (
     Definitions,
     SensorResult,
     SkipReason,
     build_schedule_context,
     build_sensor_context,
-    instance_for_test,
 )
 
 from prsync_dagster.automation import (
@@ -27,12 +25,6 @@ from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster.warehouse.base import SyncCommit, SyncState
 
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def instance():
-    with instance_for_test() as instance:
-        yield instance
 
 
 def test_definitions_expose_the_contract_names() -> None:

@@ -12,19 +12,19 @@ from dagster import (
     SensorResult,
     build_schedule_context,
     build_sensor_context,
-    instance_for_test,
 )
 
 from prsync_dagster.automation import daily_github_sync, tracked_repositories, weekly_review_sweep
 from prsync_dagster.definitions import defs
+from prsync_dagster_tests.plugins.dagster_home import NewInstance
 
 NOW = datetime(2026, 11, 29, 5, 0, tzinfo=UTC)
 KEYS = ["a/b/c", "jDoe-Dev/sprocket.js", "jdoe-dev/sprocket.js", "Octo-Org/Hello-World"]
 
 
 @pytest.fixture
-def instance() -> Iterator[DagsterInstance]:
-    with instance_for_test() as instance:
+def instance(new_instance: NewInstance) -> Iterator[DagsterInstance]:
+    with new_instance() as instance:
         instance.add_dynamic_partitions("repositories", KEYS)
         yield instance
 

@@ -51,8 +51,14 @@ def table_rows(text: str) -> list[dict[str, str]]:
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, simulator: GitHubSimulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """A user's environment: a fresh ``DAGSTER_HOME`` and DuckDB file, the simulator as GitHub."""
+def cli_env(
+    tmp_path: Path,
+    simulator: GitHubSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+    seed_dagster_home: Callable[[Path], Path],
+) -> dict[str, str]:
+    """A user's environment: a fresh ``DAGSTER_HOME`` (its empty storage seeded) and DuckDB file,
+    the simulator as GitHub."""
     for name in list(os.environ):
         if name.startswith(("GITHUB_", "PRSYNC_", "DAGSTER_")):
             monkeypatch.delenv(name)
@@ -65,7 +71,7 @@ def cli_env(tmp_path: Path, simulator: GitHubSimulator, monkeypatch: pytest.Monk
     monkeypatch.setenv("COLUMNS", "250")  # wide enough that no table cell is cut
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    (tmp_path / "home").mkdir()
+    seed_dagster_home(tmp_path / "home")
     return env
 
 

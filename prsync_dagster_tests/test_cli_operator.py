@@ -38,13 +38,18 @@ Invoke = Callable[..., Result]
 
 
 @pytest.fixture
-def env(tmp_path: Path, simulator: GitHubSimulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """A user's environment: a fresh DAGSTER_HOME and DuckDB file, GitHub = the simulator."""
+def env(
+    tmp_path: Path,
+    simulator: GitHubSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+    seed_dagster_home: Callable[[Path], Path],
+) -> dict[str, str]:
+    """A user's environment: a fresh DAGSTER_HOME (its empty storage seeded) and DuckDB file,
+    GitHub = the simulator."""
     for name in list(os.environ):
         if name.startswith(("GITHUB_", "PRSYNC_", "DAGSTER_")):
             monkeypatch.delenv(name)
-    home = tmp_path / "home"
-    home.mkdir()
+    home = seed_dagster_home(tmp_path / "home")
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     values = {
         "DAGSTER_HOME": str(home),
@@ -316,7 +321,9 @@ def test_sigterm_interrupts_the_run_in_progress_and_starts_no_other(
         assert all(warehouse.get_state(key) is None for key in keys[1:])
     assert signal.getsignal(signal.SIGTERM) is handler_before  # handlers restored
 
-    # the next sync completes the interrupted repository: nothing lost, nothing duplicated
+    # the next sync completes the interrupted repository: nothing lost, nothing duplicated (at
+    # full speed: the latency only had to make the first run long enough to interrupt)
+    slow_simulator.set_latency(0)
     with dagster_instance() as instance:
         (again,) = run_syncs(keys[:1], False, instance)
     assert again.success, again.error

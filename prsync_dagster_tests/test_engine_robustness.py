@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ from dagster import (
     DagsterExecutionInterruptedError,
     DagsterInstance,
     ExecuteInProcessResult,
-    instance_for_test,
     materialize,
 )
 from github_api_simulator import GitHubSimulator
@@ -36,7 +34,7 @@ from prsync_dagster.retrying import RetryPolicy, Transient
 from prsync_dagster.sync import ClientFactory, SyncOptions, SyncProgress, sync_repository
 from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster.warehouse.base import Warehouse
-from prsync_dagster_tests.fault_helpers import cursor_problems, snapshot
+from prsync_dagster_tests.fault_helpers import DUCKDB_ONLY, cursor_problems, snapshot
 from prsync_dagster_tests.sync_helpers import differences, run_sync
 
 REPO = "acme/widgets"
@@ -48,12 +46,6 @@ SAML = (
     "Resource protected by organization SAML enforcement. You must grant your Personal Access "
     "token access to this organization."
 )
-
-
-@pytest.fixture
-def instance() -> Iterator[DagsterInstance]:
-    with instance_for_test() as instance:
-        yield instance
 
 
 def closed_port_url() -> str:
@@ -96,6 +88,7 @@ def retried(result: ExecuteInProcessResult) -> bool:
 # -- 9.2 connection-level failures ----------------------------------------------------------------
 
 
+@DUCKDB_ONLY
 def test_closed_port_fails_fast_with_url_and_cause_in_one_line(warehouse: Warehouse) -> None:
     url = closed_port_url()
     waits: list[float] = []
@@ -111,6 +104,7 @@ def test_closed_port_fails_fast_with_url_and_cause_in_one_line(warehouse: Wareho
     assert state is not None and (state.status, state.last_error) == ("error", message)
 
 
+@DUCKDB_ONLY
 def test_unknown_host_fails_fast_naming_dns(warehouse: Warehouse) -> None:
     url = "http://prsync-test.invalid"  # .invalid never resolves (RFC 2606)
     waits: list[float] = []
@@ -123,6 +117,7 @@ def test_unknown_host_fails_fast_naming_dns(warehouse: Warehouse) -> None:
     assert sum(waits) <= 0.5
 
 
+@DUCKDB_ONLY
 def test_tls_failure_is_not_retried(simulator: GitHubSimulator, warehouse: Warehouse) -> None:
     """https to a plain-HTTP port: the TLS handshake fails, which no repeat can fix."""
     url = simulator.url.replace("http://", "https://")
@@ -132,6 +127,7 @@ def test_tls_failure_is_not_retried(simulator: GitHubSimulator, warehouse: Wareh
     assert waits == []
 
 
+@DUCKDB_ONLY
 def test_closed_port_fails_the_asset_at_once_with_the_same_reason(
     instance: DagsterInstance, warehouse_url: str
 ) -> None:
@@ -147,6 +143,7 @@ def test_closed_port_fails_the_asset_at_once_with_the_same_reason(
     assert state is not None and state.last_error == description
 
 
+@DUCKDB_ONLY
 def test_5xx_answers_keep_their_retries(simulator: GitHubSimulator, warehouse: Warehouse) -> None:
     waits: list[float] = []
     simulator.fail_next("GET */pulls", status=503, times=3)
@@ -158,6 +155,7 @@ def test_5xx_answers_keep_their_retries(simulator: GitHubSimulator, warehouse: W
 # -- the retry policy: frozen clock, interrupts -----------------------------------------------------
 
 
+@DUCKDB_ONLY
 def test_rate_limit_reset_is_waited_out_on_the_injected_clock(
     simulator: GitHubSimulator, warehouse: Warehouse
 ) -> None:
@@ -245,6 +243,7 @@ class InterruptingGitHub(GitHubResource):
         return build
 
 
+@DUCKDB_ONLY
 def test_terminated_run_is_not_retried_and_says_interrupted(
     instance: DagsterInstance, simulator: GitHubSimulator, warehouse_url: str
 ) -> None:
@@ -263,6 +262,7 @@ def test_terminated_run_is_not_retried_and_says_interrupted(
 # -- 9.4 GraphQL error answers ----------------------------------------------------------------------
 
 
+@DUCKDB_ONLY
 def test_graphql_timeout_in_a_200_answer_shrinks_the_page(
     simulator: GitHubSimulator, warehouse: Warehouse
 ) -> None:
@@ -277,18 +277,23 @@ def test_graphql_timeout_in_a_200_answer_shrinks_the_page(
     assert differences(simulator, warehouse, REPO) == []
 
 
-def _partial_answer(sim: GitHubSimulator) -> dict[str, Any]:
-    """A real first page from the simulator with one PR replaced by null and a FORBIDDEN error."""
+def _first_page(sim: GitHubSimulator, first: int = 100) -> dict[str, Any]:
+    """A real first page of the product's query, as the simulator answers it."""
     from prsync_dagster.github.graphql import PULL_REQUESTS_QUERY
 
-    variables = {"owner": "Acme", "name": "Widgets", "first": 100, "after": None}
-    answer = requests.post(
+    variables = {"owner": "Acme", "name": "Widgets", "first": first, "after": None}
+    answer: dict[str, Any] = requests.post(
         f"{sim.url}/graphql",
         json={"query": PULL_REQUESTS_QUERY, "variables": variables},
         headers={"Authorization": f"bearer {sim.token}"},
         timeout=30,
     ).json()
-    partial = copy.deepcopy(answer)
+    return answer
+
+
+def _partial_answer(sim: GitHubSimulator) -> dict[str, Any]:
+    """A real first page from the simulator with one PR replaced by null and a FORBIDDEN error."""
+    partial = copy.deepcopy(_first_page(sim))
     partial["data"]["repository"]["pullRequests"]["nodes"][3] = None
     partial["errors"] = [
         {"type": "FORBIDDEN", "path": ["repository", "pullRequests", "nodes", 3], "message": SAML}
@@ -296,6 +301,7 @@ def _partial_answer(sim: GitHubSimulator) -> dict[str, Any]:
     return partial
 
 
+@DUCKDB_ONLY
 def test_partial_graphql_data_makes_auto_fetch_over_rest(
     simulator: GitHubSimulator, warehouse: Warehouse
 ) -> None:
@@ -307,6 +313,24 @@ def test_partial_graphql_data_makes_auto_fetch_over_rest(
     assert differences(simulator, warehouse, REPO) == []
 
 
+@DUCKDB_ONLY
+def test_partial_data_on_a_later_page_refetches_over_rest_and_counts_each_pr_once(
+    simulator: GitHubSimulator, warehouse: Warehouse
+) -> None:
+    """The fallback restarts from the same ``since``, rewriting PRs already stored from GraphQL."""
+    first, partial = _first_page(simulator, first=21), _partial_answer(simulator)
+    simulator.script_responses(
+        "POST /graphql", [{"status": 200, "body": first}, {"status": 200, "body": partial}]
+    )
+    report = run_sync(simulator, warehouse, REPO, strategy="auto", batch_size=10)
+    assert report.fetched_with == "rest"
+    truth = simulator.truth(REPO)
+    assert report.pull_requests == len(truth["pull_requests"]) == 120
+    assert report.reviews == len(truth["reviews"])
+    assert differences(simulator, warehouse, REPO) == []
+
+
+@DUCKDB_ONLY
 def test_partial_graphql_data_fails_the_graphql_strategy_without_storing_it(
     simulator: GitHubSimulator, warehouse: Warehouse
 ) -> None:
@@ -369,6 +393,7 @@ def test_storage_errors_are_classified_through_the_wrapping() -> None:
 # -- 9.7 no placeholders in metadata ----------------------------------------------------------------
 
 
+@DUCKDB_ONLY
 def test_a_304_only_sync_shows_no_placeholder_figures(
     instance: DagsterInstance, simulator: GitHubSimulator, warehouse_url: str
 ) -> None:

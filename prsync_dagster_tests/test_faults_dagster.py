@@ -4,7 +4,6 @@ failing at once, warnings in the event log, run config for the review sweep (poi
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +12,6 @@ from dagster import (
     DagsterEventType,
     DagsterInstance,
     ExecuteInProcessResult,
-    instance_for_test,
     materialize,
 )
 from github_api_simulator import GitHubSimulator
@@ -21,15 +19,9 @@ from github_api_simulator import GitHubSimulator
 from prsync_dagster.assets import sync_github_repository
 from prsync_dagster.resources import GitHubResource, WarehouseResource
 from prsync_dagster.warehouse import open_warehouse
-from prsync_dagster_tests.fault_helpers import cursor_problems
+from prsync_dagster_tests.fault_helpers import DUCKDB_ONLY, across_backends, cursor_problems
 from prsync_dagster_tests.plugins.clock import VirtualClock
 from prsync_dagster_tests.sync_helpers import differences
-
-
-@pytest.fixture
-def instance() -> Iterator[DagsterInstance]:
-    with instance_for_test() as instance:
-        yield instance
 
 
 def run(
@@ -92,13 +84,14 @@ def exhaust_after(sim: GitHubSimulator, requests: int, resource: str, status: in
 # -- 2. rate limit beyond the cap: RetryRequested, and the retry completes ------------------------
 
 
-@pytest.mark.parametrize(
-    ("strategy", "resource", "status"),
-    [
-        pytest.param("rest", "core", 403, id="rest-403"),
-        pytest.param("rest", "core", 429, id="rest-429"),
-        pytest.param("graphql", "graphql", None, id="graphql-RATE_LIMITED"),
-    ],
+@across_backends(
+    {
+        "strategy,resource,status": [
+            pytest.param("rest", "core", 403, id="rest-403"),
+            pytest.param("rest", "core", 429, id="rest-429"),
+            pytest.param("graphql", "graphql", None, id="graphql-RATE_LIMITED"),
+        ]
+    }
 )
 def test_rate_limit_beyond_the_cap_reschedules_the_step_and_the_retry_completes(
     instance: DagsterInstance,
@@ -139,6 +132,7 @@ def test_rate_limit_beyond_the_cap_reschedules_the_step_and_the_retry_completes(
 # -- 9. rename warning, deleted repository --------------------------------------------------------
 
 
+@DUCKDB_ONLY
 def test_rename_is_followed_and_a_dagster_warning_suggests_renaming_the_partition(
     instance: DagsterInstance, simulator: GitHubSimulator, warehouse_url: str
 ) -> None:
@@ -161,6 +155,7 @@ def test_rename_is_followed_and_a_dagster_warning_suggests_renaming_the_partitio
         assert warehouse.counts(key)[0] == 120 and warehouse.counts("acme/gizmos") == (0, 0)
 
 
+@DUCKDB_ONLY
 def test_deleted_repository_fails_without_retries_and_other_partitions_run(
     instance: DagsterInstance, simulator: GitHubSimulator, warehouse_url: str
 ) -> None:
@@ -212,6 +207,7 @@ def test_review_sweep_run_config_catches_a_silent_dismissal(
 # -- 11. bad input through the asset --------------------------------------------------------------
 
 
+@DUCKDB_ONLY
 def test_invalid_partition_key_fails_at_once_without_retries(
     instance: DagsterInstance, readonly_simulator: GitHubSimulator, warehouse_url: str
 ) -> None:
@@ -228,6 +224,7 @@ def test_invalid_partition_key_fails_at_once_without_retries(
         assert warehouse.list_states() == []
 
 
+@DUCKDB_ONLY
 def test_missing_token_is_a_clear_failure(
     instance: DagsterInstance, simulator: GitHubSimulator, warehouse_url: str
 ) -> None:
@@ -242,6 +239,7 @@ def test_missing_token_is_a_clear_failure(
     assert simulator.stats()["total_requests"] == 0
 
 
+@DUCKDB_ONLY
 def test_missing_token_env_var_fails_the_run_naming_it(
     instance: DagsterInstance, simulator: GitHubSimulator, warehouse_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

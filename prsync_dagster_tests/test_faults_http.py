@@ -15,7 +15,13 @@ from prsync_dagster.errors import GitHubApiError, RateLimitedError
 from prsync_dagster.github.client import ClientSettings, GitHubClient, GitHubCredentials
 from prsync_dagster.sync import SyncOptions, SyncReport, sync_repository
 from prsync_dagster.warehouse.base import Warehouse
-from prsync_dagster_tests.fault_helpers import STRATEGIES, cursor_problems, snapshot
+from prsync_dagster_tests.fault_helpers import (
+    DUCKDB_ONLY,
+    STRATEGIES,
+    across_backends,
+    cursor_problems,
+    snapshot,
+)
 from prsync_dagster_tests.plugins.clock import VirtualClock
 from prsync_dagster_tests.sync_helpers import client_factory, differences, run_sync
 
@@ -40,7 +46,7 @@ def rate_resource(strategy: str) -> str:
 # -- 1. 502/503 storms ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("strategy", STRATEGIES)
+@across_backends({"strategy": STRATEGIES})
 def test_ten_percent_5xx_sync_completes_correctly_and_counts_retries(
     simulator: GitHubSimulator, warehouse: Warehouse, strategy: str, virtual_clock: VirtualClock
 ) -> None:
@@ -63,6 +69,7 @@ def test_ten_percent_5xx_sync_completes_correctly_and_counts_retries(
     assert sum(report.retries for report in reports) == faults
 
 
+@DUCKDB_ONLY
 def test_5xx_beyond_the_retry_budget_fails_cleanly(
     simulator: GitHubSimulator, warehouse: Warehouse, virtual_clock: VirtualClock
 ) -> None:
@@ -89,7 +96,7 @@ PRIMARY = [
 ]
 
 
-@pytest.mark.parametrize(("strategy", "status"), PRIMARY)
+@across_backends({"strategy,status": PRIMARY})
 def test_primary_limit_within_the_cap_is_waited_out(
     simulator: GitHubSimulator,
     warehouse: Warehouse,
@@ -109,7 +116,7 @@ def test_primary_limit_within_the_cap_is_waited_out(
     assert cursor_problems(simulator, warehouse, repo) == []
 
 
-@pytest.mark.parametrize(("strategy", "status"), PRIMARY)
+@across_backends({"strategy,status": PRIMARY})
 def test_primary_limit_beyond_the_cap_fails_cleanly_then_the_next_attempt_completes(
     simulator: GitHubSimulator, warehouse: Warehouse, strategy: str, status: int | None
 ) -> None:
@@ -170,7 +177,7 @@ def test_graphql_rate_limited_answer_is_waited_out_by_the_client(
 # -- 3. secondary rate limit ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("strategy", STRATEGIES)
+@across_backends({"strategy": STRATEGIES})
 def test_secondary_limit_with_retry_after_is_honoured(
     simulator: GitHubSimulator, warehouse: Warehouse, strategy: str, virtual_clock: VirtualClock
 ) -> None:
@@ -203,6 +210,7 @@ def test_secondary_limit_without_retry_after_waits_the_minimum_then_doubles(
     client.close()
 
 
+@DUCKDB_ONLY
 def test_secondary_limit_beyond_the_cap_fails_cleanly(
     simulator: GitHubSimulator, warehouse: Warehouse, virtual_clock: VirtualClock
 ) -> None:
@@ -225,6 +233,7 @@ def test_secondary_limit_beyond_the_cap_fails_cleanly(
     assert differences(simulator, warehouse, repo) == []
 
 
+@DUCKDB_ONLY
 def test_forbidden_that_is_not_a_rate_limit_fails_at_once(
     simulator: GitHubSimulator, warehouse: Warehouse
 ) -> None:

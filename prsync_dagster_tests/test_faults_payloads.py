@@ -13,7 +13,7 @@ from github_api_simulator import GitHubSimulator
 from prsync_dagster.errors import MalformedPayloadError
 from prsync_dagster.github.graphql import PULL_REQUESTS_QUERY
 from prsync_dagster.warehouse.base import Warehouse
-from prsync_dagster_tests.fault_helpers import STRATEGIES, snapshot
+from prsync_dagster_tests.fault_helpers import DUCKDB_ONLY, STRATEGIES, across_backends, snapshot
 from prsync_dagster_tests.sync_helpers import differences, run_sync
 
 REPO = "Acme/Widgets"
@@ -49,7 +49,7 @@ def graphql_pulls_page(sim: GitHubSimulator, repo: str) -> dict[str, Any]:
 # -- real-world nulls ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("strategy", STRATEGIES)
+@across_backends({"strategy": STRATEGIES})
 def test_real_world_nulls_are_accepted(
     shared_simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
@@ -94,8 +94,12 @@ REST_DEFECTS = [
 ]
 
 
-@pytest.mark.parametrize("first_sync", [True, False], ids=["first-sync", "incremental"])
-@pytest.mark.parametrize(("defect", "expected"), REST_DEFECTS)
+@across_backends(
+    {
+        "defect,expected": REST_DEFECTS,
+        "first_sync": [pytest.param(True, id="first-sync"), pytest.param(False, id="incremental")],
+    }
+)
 def test_malformed_rest_pull_request_fails_the_sync_and_writes_nothing(
     simulator: GitHubSimulator, warehouse: Warehouse, defect: Any, expected: str, first_sync: bool
 ) -> None:
@@ -125,6 +129,7 @@ def test_malformed_rest_pull_request_fails_the_sync_and_writes_nothing(
     assert differences(simulator, warehouse, REPO) == []
 
 
+@DUCKDB_ONLY
 def test_malformed_rest_review_names_the_pull_request(
     simulator: GitHubSimulator, warehouse: Warehouse
 ) -> None:
@@ -149,8 +154,7 @@ GRAPHQL_DEFECTS = [
 ]
 
 
-@pytest.mark.parametrize("strategy", ["graphql", "auto"])
-@pytest.mark.parametrize(("field", "value", "expected"), GRAPHQL_DEFECTS)
+@across_backends({"field,value,expected": GRAPHQL_DEFECTS, "strategy": ["graphql", "auto"]})
 def test_malformed_graphql_node_fails_the_sync_and_writes_nothing(
     simulator: GitHubSimulator, warehouse: Warehouse, strategy: str, field: str, value: Any, expected: str
 ) -> None:

@@ -9,19 +9,27 @@ from github_api_simulator import GitHubSimulator
 
 from prsync_dagster.errors import RepositoryNotFound
 from prsync_dagster.warehouse.base import Warehouse
-from prsync_dagster_tests.fault_helpers import STRATEGIES, cursor_problems, snapshot
+from prsync_dagster_tests.fault_helpers import (
+    DUCKDB_ONLY,
+    STRATEGIES,
+    across_backends,
+    cursor_problems,
+    snapshot,
+)
 from prsync_dagster_tests.sync_helpers import differences, run_sync
-
-
-@pytest.fixture(params=STRATEGIES)
-def strategy(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
 
 # -- 9. renamed and deleted repositories ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("synced_before", [True, False], ids=["after-a-sync", "before-the-first-sync"])
+@across_backends(
+    {
+        "strategy": STRATEGIES,
+        "synced_before": [
+            pytest.param(True, id="after-a-sync"),
+            pytest.param(False, id="before-the-first-sync"),
+        ],
+    }
+)
 def test_renamed_repository_is_followed_and_keeps_its_partition_key(
     simulator: GitHubSimulator, warehouse: Warehouse, strategy: str, synced_before: bool
 ) -> None:
@@ -55,6 +63,7 @@ def test_renamed_repository_is_followed_and_keeps_its_partition_key(
     assert not again.changed and again.points == 0 and again.not_modified == 1
 
 
+@DUCKDB_ONLY
 def test_renamed_repository_without_open_pull_requests_is_still_followed(
     simulator: GitHubSimulator, warehouse: Warehouse
 ) -> None:
@@ -73,6 +82,7 @@ def test_renamed_repository_without_open_pull_requests_is_still_followed(
     assert cursor_problems(simulator, warehouse, repo) == []
 
 
+@across_backends({"strategy": STRATEGIES})
 def test_deleted_repository_is_an_error_that_keeps_its_rows_and_spares_the_others(
     simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
@@ -110,6 +120,7 @@ def approved_review(sim: GitHubSimulator, repo: str) -> dict:
     raise AssertionError("no approved review")
 
 
+@across_backends({"strategy": STRATEGIES})
 def test_dismissal_that_bumps_the_pr_is_captured(
     simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
@@ -123,6 +134,7 @@ def test_dismissal_that_bumps_the_pr_is_captured(
     assert differences(simulator, warehouse, repo) == []
 
 
+@across_backends({"strategy": STRATEGIES})
 def test_dismissal_without_pr_update_is_missed_by_incremental_sync_but_caught_by_the_sweep(
     simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:

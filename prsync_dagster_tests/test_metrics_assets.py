@@ -10,7 +10,6 @@ from dagster import (
     AssetKey,
     DagsterInstance,
     build_schedule_context,
-    instance_for_test,
     materialize,
 )
 from github_api_simulator import GitHubSimulator
@@ -44,12 +43,6 @@ FIGURE_KEYS = [
     "median_size_30d",
     "share_merged_without_review_30d",
 ]
-
-
-@pytest.fixture
-def instance():
-    with instance_for_test() as instance:
-        yield instance
 
 
 def sync_and_metrics(instance: DagsterInstance, sim: GitHubSimulator, warehouse_url: str, key: str):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dagster import instance_for_test, materialize
+from dagster import DagsterInstance, materialize
 from github_api_simulator import GitHubSimulator
 
 from prsync_dagster.assets import sync_github_repository
@@ -242,24 +242,23 @@ def test_the_reference_sees_every_case(unseen_world: GitHubSimulator) -> None:
 
 
 def test_metrics_equal_the_truth_after_syncing_an_unseen_world(
-    unseen_world: GitHubSimulator, warehouse_url: str
+    unseen_world: GitHubSimulator, warehouse_url: str, instance: DagsterInstance
 ) -> None:
     keys = [repo.lower() for repo in unseen_world.repos()]
     resources = {
         "github": GitHubResource(token=unseen_world.token, api_url=unseen_world.url),
         "warehouse": WarehouseResource(url=warehouse_url),
     }
-    with instance_for_test() as instance:
-        instance.add_dynamic_partitions("repositories", keys)
-        for key in keys:
-            result = materialize(
-                [sync_github_repository, pull_request_metrics],
-                partition_key=key,
-                instance=instance,
-                resources=resources,
-            )
-            assert result.success
-        assert materialize([review_metrics_weekly], instance=instance, resources=resources).success
+    instance.add_dynamic_partitions("repositories", keys)
+    for key in keys:
+        result = materialize(
+            [sync_github_repository, pull_request_metrics],
+            partition_key=key,
+            instance=instance,
+            resources=resources,
+        )
+        assert result.success
+    assert materialize([review_metrics_weekly], instance=instance, resources=resources).success
     assert metric_differences(unseen_world, warehouse_url, keys) == []
 
 

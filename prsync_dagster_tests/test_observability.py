@@ -12,11 +12,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from dagster import instance_for_test, materialize
+from dagster import materialize
 from github_api_simulator import GitHubSimulator
 
 from prsync_dagster.assets import sync_github_repository
 from prsync_dagster.resources import GitHubResource, WarehouseResource
+from prsync_dagster_tests.plugins.dagster_home import NewInstance
 
 
 class _Collector(BaseHTTPRequestHandler):
@@ -52,11 +53,14 @@ def sentry_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[dict[
 
 
 def test_failed_sync_is_reported_to_sentry_without_secrets(
-    sentry_endpoint: list[list[dict[str, Any]]], simulator: GitHubSimulator, duckdb_url: str
+    sentry_endpoint: list[list[dict[str, Any]]],
+    simulator: GitHubSimulator,
+    duckdb_url: str,
+    new_instance: NewInstance,
 ) -> None:
     key = simulator.repos()[0].lower()
     simulator.revoke_token(simulator.token)
-    with instance_for_test() as instance:
+    with new_instance() as instance:
         instance.add_dynamic_partitions("repositories", [key])
         result = materialize(
             [sync_github_repository],

@@ -22,6 +22,7 @@ from prsync_dagster.sync import UPGRADE_REFETCH_REASON
 from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster.warehouse.base import Warehouse
 from prsync_dagster.warehouse.migrate import BOOTSTRAP_SQL, load_migrations
+from prsync_dagster_tests.fault_helpers import DUCKDB_ONLY, across_backends
 from prsync_dagster_tests.plugins.warehouse import T0, make_item, make_pr, make_review
 from prsync_dagster_tests.sync_helpers import differences, run_sync
 from prsync_dagster_tests.test_warehouse_semantics import raw_tables
@@ -159,7 +160,7 @@ def test_every_strategy_fills_identical_tables(simulator: GitHubSimulator, wareh
         assert data_tables(warehouse) == before, strategy
 
 
-@pytest.mark.parametrize("strategy", STRATEGIES)
+@across_backends({"strategy": STRATEGIES})
 def test_overflowing_connections_are_followed(
     simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
@@ -185,7 +186,7 @@ def test_overflowing_connections_are_followed(
         assert report.requests == 1 + pages + 2
 
 
-@pytest.mark.parametrize("strategy", STRATEGIES)
+@across_backends({"strategy": STRATEGIES})
 def test_unstorable_text_from_github_never_blocks_a_repository(
     simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
@@ -204,7 +205,7 @@ def test_unstorable_text_from_github_never_blocks_a_repository(
     assert state is not None and state.status == "ok"
 
 
-@pytest.mark.parametrize("strategy", STRATEGIES)
+@across_backends({"strategy": STRATEGIES})
 def test_no_change_sync_after_review_metrics_mutations_is_free(
     simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
@@ -221,6 +222,7 @@ def test_no_change_sync_after_review_metrics_mutations_is_free(
     assert differences(simulator, warehouse, repo) == []
 
 
+@DUCKDB_ONLY
 def test_rest_asks_for_unchanged_reviews_conditionally(
     simulator: GitHubSimulator, warehouse: Warehouse
 ) -> None:

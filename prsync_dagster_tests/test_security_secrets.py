@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import psycopg
 import pytest
-from dagster import DagsterEventType, DagsterInstance, instance_for_test, materialize
+from dagster import DagsterEventType, DagsterInstance, materialize
 from dagster._serdes import serialize_value
 from github_api_simulator import GitHubSimulator
 
@@ -28,11 +28,13 @@ from prsync_dagster.warehouse.base import Warehouse
 from prsync_dagster_tests.fault_helpers import (
     REPO_ROOT,
     STRATEGIES,
+    across_backends,
     cursor_problems,
     prsync_command,
     snapshot,
     subprocess_env,
 )
+from prsync_dagster_tests.plugins.dagster_home import NewInstance
 from prsync_dagster_tests.sync_helpers import run_sync
 
 TOKEN = "ghp_pRsYnCsEcReT0kEn4f1e7c2d9b8a6e5f4c3b2a1d0"
@@ -90,7 +92,7 @@ def warehouse_dump(url: str) -> str:
 # -- revoked mid-run -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("strategy", STRATEGIES)
+@across_backends({"strategy": STRATEGIES})
 def test_token_revoked_mid_run_fails_with_the_specific_message_and_keeps_the_cursor(
     sim: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
@@ -111,11 +113,11 @@ def test_token_revoked_mid_run_fails_with_the_specific_message_and_keeps_the_cur
 
 
 @pytest.fixture
-def debug_instance(tmp_path: Path) -> Iterator[DagsterInstance]:
+def debug_instance(tmp_path: Path, new_instance: NewInstance) -> Iterator[DagsterInstance]:
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    with instance_for_test(overrides=DEBUG_LOGS, temp_dir=str(home)) as instance:
+    with new_instance(DEBUG_LOGS, home=home) as instance:
         yield instance
 
 

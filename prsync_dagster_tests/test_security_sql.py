@@ -6,11 +6,10 @@ branch names are whatever people type) through PyGithub, every fetch strategy an
 
 from __future__ import annotations
 
-import pytest
 from github_api_simulator import GitHubSimulator
 
 from prsync_dagster.warehouse.base import Warehouse
-from prsync_dagster_tests.fault_helpers import STRATEGIES
+from prsync_dagster_tests.fault_helpers import STRATEGIES, across_backends
 from prsync_dagster_tests.sync_helpers import differences, run_sync
 
 REPO = "Acme/gadget-Service"
@@ -27,7 +26,7 @@ HOSTILE_TITLES = [
 ]
 
 
-@pytest.mark.parametrize("strategy", STRATEGIES)
+@across_backends({"strategy": STRATEGIES})
 def test_hostile_titles_and_branch_names_are_stored_verbatim(
     simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:

@@ -1,7 +1,10 @@
 """The incremental sync core, through PyGithub over HTTP against the simulator, on both backends.
 
 Every test here runs for each fetch strategy (``auto``: REST probe then GraphQL; ``graphql``;
-``rest``), because all three must fill the same tables identically and correctly.
+``rest``), because all three must fill the same tables identically and correctly. What the
+warehouse does with the rows (upsert, the cursor's transaction, full refresh) runs on both backends
+for every strategy; claims about GitHub's side alone (request and point counts, paging, errors
+before anything is stored) run each strategy once, the backends alternating (``across_backends``).
 """
 
 from __future__ import annotations
@@ -15,9 +18,8 @@ from github_api_simulator import GitHubSimulator
 from prsync_dagster.errors import GitHubAuthError, RepositoryNotFound
 from prsync_dagster.github.graphql import PAGE_SIZES
 from prsync_dagster.warehouse.base import Warehouse
+from prsync_dagster_tests.fault_helpers import DUCKDB_ONLY, STRATEGIES, across_backends
 from prsync_dagster_tests.sync_helpers import differences, run_sync
-
-STRATEGIES = ["auto", "graphql", "rest"]
 
 
 @pytest.fixture(params=STRATEGIES)
@@ -51,6 +53,7 @@ def test_first_sync_equals_truth(
         assert state.full_name == repo
 
 
+@across_backends({"strategy": STRATEGIES})
 def test_first_sync_cost(shared_simulator: GitHubSimulator, warehouse: Warehouse, strategy: str) -> None:
     """GraphQL: one 1-point query per 21 PRs (+ probe, + overflowing connections); REST: the list
     pages, then per PR its full object, its review pages and its timeline pages."""
@@ -157,6 +160,7 @@ def test_incremental_sync_after_mutations_equals_truth_and_is_cheap(
         assert after.cursor == max(pr["updated_at"] for pr in simulator.truth(repo)["pull_requests"])
 
 
+@across_backends({"strategy": STRATEGIES})
 def test_sync_without_change_costs_zero_points(
     simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
@@ -175,6 +179,7 @@ def test_sync_without_change_costs_zero_points(
     assert report.changed and differences(simulator, warehouse, repo) == []
 
 
+@across_backends({"strategy": STRATEGIES})
 def test_pr_updated_while_paging_is_not_lost(
     simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
@@ -265,6 +270,7 @@ def test_failed_sync_records_the_error_and_keeps_data_and_cursor(
     assert simulator.token not in (after.last_error or "")
 
 
+@across_backends({"strategy": STRATEGIES})
 def test_unknown_repository_is_a_clear_error(
     shared_simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
@@ -274,7 +280,7 @@ def test_unknown_repository_is_a_clear_error(
     assert state and state.status == "error" and "not found" in (state.last_error or "")
 
 
-@pytest.mark.parametrize("status", [404, 501])
+@across_backends({"status": [404, 501]})
 def test_auto_falls_back_to_rest_where_graphql_is_missing(
     simulator: GitHubSimulator, warehouse: Warehouse, status: int
 ) -> None:
@@ -286,6 +292,7 @@ def test_auto_falls_back_to_rest_where_graphql_is_missing(
     assert differences(simulator, warehouse, repo) == []
 
 
+@DUCKDB_ONLY
 def test_graphql_strategy_names_a_missing_graphql_api(
     simulator: GitHubSimulator, warehouse: Warehouse
 ) -> None:

@@ -465,7 +465,10 @@ def test_sigterm_stops_every_concurrent_run(
     assert [(outcome.repo, outcome.result, outcome.error) for outcome in outcomes] == [
         (key, "interrupted", "interrupted by SIGTERM") for key in keys
     ]
-    assert [status for _, status in cli_runs(env["DAGSTER_HOME"])] == ["FAILURE"] * 3
+    # every run ended: failed by the stop, or canceled by prsync when the stop cut Dagster short
+    # before it recorded the end (runs._close_interrupted_run); none left running
+    statuses = [status for _, status in cli_runs(env["DAGSTER_HOME"])]
+    assert len(statuses) == 3 and set(statuses) <= {"FAILURE", "CANCELED"}, statuses
     with open_warehouse(env["PRSYNC_WAREHOUSE_URL"]) as warehouse:
         for key in keys:
             state = warehouse.get_state(key)

@@ -80,6 +80,9 @@ class RunInterrupted(KeyboardInterrupt):
     Signals reach only the main thread, so :class:`InterruptGuard` raises this one in each worker
     thread with ``PyThreadState_SetAsyncExc`` (delivered between bytecodes, like a signal
     handler's exception in the main thread). It takes no arguments: CPython instantiates it.
+    One can land in a callback whose exceptions Python ignores (seen: a garbage-collection
+    callback of SQLAlchemy, reported as "Exception ignored in ..."); the guard therefore raises
+    it again every ``grace_s`` until the run has ended.
     """
 
 

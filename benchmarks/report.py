@@ -170,7 +170,18 @@ def latency_tables(data: dict[str, Any]) -> str:
     return "\n\n".join([_table(header, rows), _verdicts(data["acceptance"])])
 
 
+def airbyte_tables(data: dict[str, Any]) -> str:
+    from benchmarks.airbyte import airbyte_tables as render
+
+    return render(data)
+
+
 SECTIONS = (
+    (
+        "airbyte.json",
+        "prsync sync vs Airbyte's source-github, first sync of 3 repositories (issue 11)",
+        airbyte_tables,
+    ),
     (
         "cost-rich.json",
         "Cost benchmark with the review-metrics data (issue 13), default strategy",

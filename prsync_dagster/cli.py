@@ -290,6 +290,9 @@ def check_environment(settings: Settings) -> None:
         warehouse.migrate()
 
 
+#: ``prsync sync --concurrency``'s default: dagster.yaml's ``max_concurrent_runs``.
+DEFAULT_CONCURRENCY = 4
+
 #: The engine's progress message while it reads a repository (``sync.RepositorySync``).
 READ_PULL_REQUESTS = re.compile(r": read (\d+) pull requests")
 
@@ -297,15 +300,19 @@ READ_PULL_REQUESTS = re.compile(r": read (\d+) pull requests")
 class SyncProgress:
     """``prsync sync``'s progress on stderr: repositories done / total and PRs fetched so far.
 
-    A live bar on a terminal (rich.progress); one line per finished repository either way, so a
-    log of a non-interactive run says the same.
+    A live bar on a terminal (rich.progress, which serialises updates from several threads); one
+    line per finished repository either way, so a log of a non-interactive run says the same.
+    With concurrent syncs the bar names every repository in progress.
     """
 
     def __init__(self, console: Console, total: int) -> None:
         self.console = console
-        #: PRs of the repositories done, and read so far by the one in progress
+        #: PRs of the repositories done
         self.pull_requests = 0
+        #: PRs read so far by the repository that logged last
         self.current = 0
+        #: repository -> PRs read so far, for those in progress
+        self.reading: dict[str, int] = {}
         self.progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -326,19 +333,30 @@ class SyncProgress:
     def __exit__(self, *exc_info: object) -> None:
         self.progress.stop()
 
+    def _show(self, advance: int = 0) -> None:
+        reading = dict(self.reading)
+        self.progress.update(
+            self.task,
+            description=f"syncing {', '.join(reading)}" if reading else "syncing",
+            prs=self.pull_requests + sum(reading.values()),
+            advance=advance,
+        )
+
     def started(self, key: str) -> None:
         self.current = 0
-        self.progress.update(self.task, description=f"syncing {key}")
+        self.reading[runs.shown_name(key)] = 0
+        self._show()
 
     def logged(self, repo: str, message: str) -> None:
         """The engine's progress messages: ``OWNER/NAME: read N pull requests`` (every 100)."""
         found = READ_PULL_REQUESTS.search(message)
         if found:
-            self.current = int(found.group(1))
-            self.progress.update(self.task, prs=self.pull_requests + self.current)
+            self.current = self.reading[repo] = int(found.group(1))
+            self._show()
 
     def done(self, outcome: SyncOutcome) -> None:
         report = outcome.report
+        self.reading.pop(outcome.repo, None)
         if outcome.success:
             self.pull_requests += int(report.get("pull_requests") or 0)
             line = (
@@ -348,7 +366,7 @@ class SyncProgress:
         else:
             line = f"{outcome.repo}: {outcome.result}: {outcome.error}"
         self.progress.console.print(line, markup=False, soft_wrap=True)
-        self.progress.update(self.task, advance=1, prs=self.pull_requests)
+        self._show(advance=1)
 
 
 def interruption_line(signum: int, outcomes: Sequence[SyncOutcome]) -> str:
@@ -369,22 +387,41 @@ def sync(
     full: Annotated[bool, typer.Option("--full", help="Ignore the cursor and refetch everything.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's run log.")] = False,
     no_verify: Annotated[bool, _no_verify_option()] = False,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency",
+            "-j",
+            min=1,
+            help=(
+                "Repositories synced at once, each still its own Dagster run; -j 1 syncs one after "
+                "the other. Default 4, as dagster.yaml's max_concurrent_runs (GitHub's secondary "
+                "rate limits punish concurrency), and never more than the instance's `github_api` "
+                "pool limit (2 in dagster.yaml): more runs would only wait for a pool slot."
+            ),
+        ),
+    ] = DEFAULT_CONCURRENCY,
 ) -> None:
     """Sync repositories now (all registered ones when none is given); unregistered ones are added.
 
-    Ctrl-C (SIGINT) or SIGTERM stops within seconds: the repository in progress is left
-    consistent (its cursor never passes its rows), the next ones are not started, and the exit
-    status is 130 (SIGINT) or 143 (SIGTERM).
+    Up to --concurrency repositories sync at once; one failing never stops the others, and the exit
+    status is 1 if any failed. Ctrl-C (SIGINT) or SIGTERM stops within seconds: the repositories in
+    progress are left consistent (a cursor never passes its rows), the next ones are not started,
+    and the exit status is 130 (SIGINT) or 143 (SIGTERM).
     """
     requested = parse_all(names or [])
     settings = Settings.from_env()
     keys: list[str] = []
-    finished: list[SyncOutcome] = []
+    begun: set[str] = set()
+    finished: dict[str, SyncOutcome] = {}
 
     def so_far() -> list[SyncOutcome]:
-        started = {outcome.repo for outcome in finished}
-        later = [runs.shown_name(key) for key in keys]
-        return finished + [SyncOutcome(repo, "not started") for repo in later if repo not in started]
+        """Every repository in the order of ``keys``: its outcome, else interrupted or not started."""
+        outcomes = []
+        for repo in (runs.shown_name(key) for key in keys):
+            unfinished = SyncOutcome(repo, "interrupted" if repo in begun else "not started")
+            outcomes.append(finished.get(repo, unfinished))
+        return outcomes
 
     guard = InterruptGuard(
         on_signal=lambda signum: err.print(
@@ -399,8 +436,12 @@ def sync(
             with dagster_instance() as instance:
                 keys = _keys_to_sync(instance, requested, settings, no_verify)
 
+                def start(key: str) -> None:
+                    begun.add(runs.shown_name(key))
+                    progress.started(key)
+
                 def done(outcome: SyncOutcome) -> None:
-                    finished.append(outcome)
+                    finished[outcome.repo] = outcome
                     progress.done(outcome)
 
                 with SyncProgress(err, total=len(keys)) as progress:
@@ -408,7 +449,8 @@ def sync(
                         keys,
                         full,
                         instance,
-                        on_start=progress.started,
+                        concurrency=concurrency,
+                        on_start=start,
                         on_done=done,
                         on_log=progress.logged,
                         log_level="INFO" if verbose else "CRITICAL",

@@ -22,6 +22,7 @@ one transaction, so that is as safe for data and cursor as ``kill -9`` (tested),
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import select
 import signal
@@ -73,6 +74,18 @@ class SyncOutcome:
         return self.result == "ok"
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Raised inside a run that executes in a worker thread (``prsync sync -j N``) after a stop signal.
+
+    Signals reach only the main thread, so :class:`InterruptGuard` raises this one in each worker
+    thread with ``PyThreadState_SetAsyncExc`` (delivered between bytecodes, like a signal
+    handler's exception in the main thread). It takes no arguments: CPython instantiates it.
+    One can land in a callback whose exceptions Python ignores (seen: a garbage-collection
+    callback of SQLAlchemy, reported as "Exception ignored in ..."); the guard therefore raises
+    it again every ``grace_s`` until the run has ended.
+    """
+
+
 class Interrupted(KeyboardInterrupt):
     """SIGINT or SIGTERM reached ``prsync``; ``signum`` says which."""
 
@@ -94,8 +107,12 @@ class InterruptGuard:
       is raised in the main thread, again every ``grace_s``; ``hard_s`` seconds after the first
       signal the process exits with ``128 + signal`` after writing ``last_words()`` to stderr.
 
-    ``signum`` is the first stop signal received (None: none). Outside the main thread (Dagster
-    cannot install handlers there either) the guard does nothing.
+    - Runs in other threads (``prsync sync -j N``; Dagster installs no handlers there, so it never
+      hears the signal) get :class:`RunInterrupted` at once, again every ``grace_s`` while they
+      have not ended.
+
+    ``signum`` is the first stop signal received (None: none). Entered outside the main thread
+    (Dagster cannot install handlers there either) the guard does nothing.
     """
 
     def __init__(
@@ -112,6 +129,9 @@ class InterruptGuard:
         self.signum: int | None = None
         self._received_at: float | None = None
         self._in_run = threading.Event()
+        #: thread ident -> runs in progress there, for threads other than the main one
+        self._worker_runs: dict[int, int] = {}
+        self._workers_lock = threading.Lock()
         self._stopped = threading.Event()
         self._active = False
         self._fds: tuple[int, int] | None = None
@@ -159,12 +179,41 @@ class InterruptGuard:
 
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:
-        """Mark a Dagster run in progress (where Dagster's own handlers are installed)."""
+        """Mark a Dagster run in progress in this thread (main thread: Dagster's handlers are in charge)."""
+        if threading.current_thread() is not threading.main_thread():
+            with self._running_in_worker():
+                yield
+            return
         self._in_run.set()
         try:
             yield
         finally:
             self._in_run.clear()
+
+    @contextlib.contextmanager
+    def _running_in_worker(self) -> Iterator[None]:
+        ident = threading.get_ident()
+        with self._workers_lock:
+            self._worker_runs[ident] = self._worker_runs.get(ident, 0) + 1
+        try:
+            if self.signum is not None:  # the signal came before this run began
+                raise RunInterrupted()
+            yield
+        finally:
+            # Under the lock the watcher cannot aim at a thread that has left its run: an
+            # exception it set is delivered here at the latest, inside the caller's handler.
+            try:
+                with self._workers_lock:
+                    self._leave(ident)
+            except RunInterrupted:
+                with self._workers_lock:  # delivered before the count went down
+                    self._leave(ident)
+                raise
+
+    def _leave(self, ident: int) -> None:
+        count = self._worker_runs.pop(ident, 0) - 1
+        if count > 0:
+            self._worker_runs[ident] = count
 
     def check(self) -> None:
         """Raise :class:`Interrupted` if a stop signal arrived (checked before each new run)."""
@@ -200,6 +249,7 @@ class InterruptGuard:
         assert self._fds is not None
         read_fd = self._fds[0]
         next_escalation: float | None = None
+        next_worker_stop: float | None = None
         seen = 0
         while not self._stopped.is_set():
             timeout = None
@@ -208,6 +258,8 @@ class InterruptGuard:
                 deadlines = [self._received_at + self.hard_s]
                 if next_escalation is not None:
                     deadlines.append(next_escalation)
+                if next_worker_stop is not None:
+                    deadlines.append(next_worker_stop)
                 timeout = max(0.0, min(deadlines) - now)
             ready, _, _ = select.select([read_fd], [], [], timeout)
             if self._stopped.is_set():
@@ -232,6 +284,8 @@ class InterruptGuard:
             if now >= self._received_at + self.hard_s:
                 self._hard_exit()
                 return
+            if next_worker_stop is None or now >= next_worker_stop:
+                next_worker_stop = now + self.grace_s if self._stop_workers() else None
             if not self._in_run.is_set():
                 continue
             if next_escalation is not None and now >= next_escalation:
@@ -240,6 +294,15 @@ class InterruptGuard:
                     if main is not None:
                         signal.pthread_kill(main, _ESCALATE)
                 next_escalation = now + self.grace_s
+
+    def _stop_workers(self) -> bool:
+        """Raise :class:`RunInterrupted` in every worker thread with a run in progress; True if any."""
+        with self._workers_lock:
+            for ident in self._worker_runs:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(ident), ctypes.py_object(RunInterrupted)
+                )
+            return bool(self._worker_runs)
 
     def _hard_exit(self) -> None:
         message = ""
@@ -335,6 +398,7 @@ def run_syncs(
     full_refresh: bool,
     instance: DagsterInstance,
     *,
+    concurrency: int = 1,
     on_start: Callable[[str], None] | None = None,
     on_done: Callable[[SyncOutcome], None] | None = None,
     log_level: str = "CRITICAL",
@@ -343,16 +407,19 @@ def run_syncs(
 ) -> list[SyncOutcome]:
     """Materialize each partition in its own run (recorded in the instance, visible in the UI).
 
-    Returns one :class:`SyncOutcome` per key, in order. With a ``guard``, a stop signal ends the
-    run in progress (its outcome ``interrupted`` unless it had already succeeded) and the keys
-    after it are ``not started``; the caller decides the exit status from ``guard.signum``.
+    Returns one :class:`SyncOutcome` per key, in the order of ``keys``. ``concurrency`` runs at
+    most that many at once (never more than the instance's ``github_api`` pool limit, see
+    :func:`github_pool_limit`), each in a worker thread (see :func:`_run_concurrently`); 1 (or an
+    ephemeral instance, which has no ref to share) runs them one after the other in the calling
+    thread. One run's failure never stops the others. With a
+    ``guard``, a stop signal ends the runs in progress (their outcome ``interrupted`` unless they
+    had already succeeded) and the keys not yet begun are ``not started``; the caller decides the
+    exit status from ``guard.signum``. ``on_start(key)`` and ``on_done(outcome)`` are called as each
+    run begins and ends (from worker threads when concurrent; ``on_done`` never by two at once).
     ``on_log(repo, message)`` receives each message the run logs (the engine's progress, such as
     ``acme/widgets: read 100 pull requests``), as the instance stores it, while the run goes on.
     """
-    from dagster._core.utils import make_new_run_id
-
     from prsync_dagster.definitions import defs
-    from prsync_dagster.warehouse import open_warehouse
 
     job = defs.resolve_job_def("github_sync")
     run_config = {
@@ -360,66 +427,200 @@ def run_syncs(
         # the CLI prints its own summary; Dagster's per-event console log is noise here
         "loggers": {"console": {"config": {"log_level": log_level}}},
     }
-    outcomes: list[SyncOutcome] = []
-    for key in keys:
-        repo = shown_name(key)
+
+    def sync_one(key: str, on: DagsterInstance) -> SyncOutcome:
         if guard is not None and guard.signum is not None:
-            outcomes.append(SyncOutcome(repo=repo, result="not started"))
-            continue
-        run_id = make_new_run_id()
-        started_at = datetime.now(UTC)
-        result: Any = None
-        if on_log is not None:
-            instance.add_event_listener(run_id, _log_forwarder(repo, on_log))
-        try:
-            if on_start:
-                on_start(key)
-            with guard.running() if guard is not None else contextlib.nullcontext():
-                result = job.execute_in_process(
-                    run_config=run_config,
-                    instance=instance,
-                    partition_key=key,
-                    raise_on_error=False,
-                    run_id=run_id,
-                    tags={"prsync/trigger": "cli"},
-                )
-        except KeyboardInterrupt:
-            if guard is None or guard.signum is None:
-                raise
-        interrupted = guard is not None and guard.signum is not None
-        if result is None or (interrupted and not result.success):
-            _close_interrupted_run(instance, run_id, guard.signum if guard and guard.signum else 2)
-            outcome = SyncOutcome(
-                repo=repo,
-                result="interrupted",
+            return SyncOutcome(repo=shown_name(key), result="not started")
+        if on_start:
+            on_start(key)
+        return _run_one(job, run_config, key, on, guard, on_log)
+
+    limit = github_pool_limit(instance)
+    if limit is not None:
+        concurrency = min(concurrency, max(limit, 1))
+    if concurrency <= 1 or len(keys) <= 1 or instance.is_ephemeral:
+        outcomes: list[SyncOutcome] = []
+        for key in keys:
+            outcomes.append(sync_one(key, instance))
+            if on_done:
+                on_done(outcomes[-1])
+        return outcomes
+    return _run_concurrently(keys, min(concurrency, len(keys)), instance, sync_one, on_done)
+
+
+def github_pool_limit(instance: DagsterInstance) -> int | None:
+    """How many steps of the ``github_api`` pool may run at once in ``instance`` (None: no limit).
+
+    Concurrent CLI runs beyond it would only wait for a slot, and a step waiting for a pool slot
+    busy-waits in Dagster 1.13 (``InstanceConcurrencyContext.interval_to_next_pending_claim_check``
+    returns ``min(0, ...)``, so the in-process executor never sleeps; the fix proposed in
+    dagster-io/dagster PR 20367 was closed): measured here, a third run waiting behind the
+    ``dagster.yaml`` limit of 2 cost ~2.5 s of CPU. The limit is the pool's own
+    (``dagster instance concurrency set``) or ``concurrency.pools.default_limit``; with run
+    granularity steps claim no slots inside a run, so there is no limit to respect here.
+    """
+    from dagster._core.instance.config import PoolGranularity
+
+    from prsync_dagster.assets import GITHUB_POOL
+
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits:
+        return None
+    if instance.get_concurrency_config().pool_config.pool_granularity == PoolGranularity.RUN:
+        return None
+    limit = storage.get_concurrency_info(GITHUB_POOL).limit
+    return int(limit) if limit is not None else None
+
+
+def _run_one(
+    job: Any,
+    run_config: dict[str, Any],
+    key: str,
+    instance: DagsterInstance,
+    guard: InterruptGuard | None,
+    on_log: Callable[[str, str], None] | None,
+) -> SyncOutcome:
+    """One partition's run, and what became of it (never raises for a failed or interrupted run)."""
+    from dagster._core.utils import make_new_run_id
+
+    from prsync_dagster.warehouse import open_warehouse
+
+    repo = shown_name(key)
+    run_id = make_new_run_id()
+    started_at = datetime.now(UTC)
+    result: Any = None
+    if on_log is not None:
+        instance.add_event_listener(run_id, _log_forwarder(repo, on_log))
+    try:
+        with guard.running() if guard is not None else contextlib.nullcontext():
+            result = job.execute_in_process(
+                run_config=run_config,
+                instance=instance,
+                partition_key=key,
+                raise_on_error=False,
                 run_id=run_id,
-                error=f"interrupted by {signal_name(guard.signum if guard and guard.signum else 2)}",
+                tags={"prsync/trigger": "cli"},
             )
-        else:
-            with open_warehouse(warehouse_url_from_env()) as warehouse:
-                state = warehouse.get_state(repo)
-            error = None
-            if not result.success:
-                # The engine's words when this run reached it (what `prsync status` shows too),
-                # else the run's failure (a step that failed before the engine started).
-                recorded = (
-                    state is not None
-                    and state.last_error
-                    and state.last_attempt_at is not None
-                    and state.last_attempt_at >= started_at
+    except KeyboardInterrupt:
+        if guard is None or guard.signum is None:
+            raise
+    except Exception:
+        # An interrupt that reached Dagster's own machinery (not the step) can surface as
+        # another error there (a storage call cut short); after a stop signal it is the stop.
+        if guard is None or guard.signum is None:
+            raise
+    interrupted = guard is not None and guard.signum is not None
+    if result is None or (interrupted and not result.success):
+        signum = guard.signum if guard and guard.signum else 2
+        _close_interrupted_run(instance, run_id, signum)
+        return SyncOutcome(
+            repo=repo, result="interrupted", run_id=run_id, error=f"interrupted by {signal_name(signum)}"
+        )
+    with open_warehouse(warehouse_url_from_env()) as warehouse:
+        state = warehouse.get_state(repo)
+    error = None
+    if not result.success:
+        # The engine's words when this run reached it (what `prsync status` shows too),
+        # else the run's failure (a step that failed before the engine started).
+        recorded = (
+            state is not None
+            and state.last_error
+            and state.last_attempt_at is not None
+            and state.last_attempt_at >= started_at
+        )
+        error = state.last_error if recorded and state else run_error(result)
+    return SyncOutcome(
+        repo=repo,
+        result="ok" if result.success else "failed",
+        run_id=result.run_id,
+        error=redact(error) if error else None,
+        report=state.last_report if state and result.success else {},
+    )
+
+
+def _run_concurrently(
+    keys: Sequence[str],
+    workers: int,
+    instance: DagsterInstance,
+    sync_one: Callable[[str, DagsterInstance], SyncOutcome],
+    on_done: Callable[[SyncOutcome], None] | None,
+) -> list[SyncOutcome]:
+    """Run ``sync_one`` for every key on ``workers`` threads, taking keys in order; outcomes in order.
+
+    Thread safety, checked rather than assumed:
+    - the Dagster instance (its SQLite or Postgres run and event storage) is used from several
+      threads, as Dagster's webserver does; every storage call opens its own connection;
+    - its per-run logging set-up is not (see the comment below);
+    - nor is its compute-log manager: the default one captures a run's stdout/stderr by pointing
+      the process's file descriptors 1 and 2 at the run's log file (``os.dup2``) and restores them
+      when the run ends, so overlapping runs would leave the process writing into another run's
+      file. The runs therefore use a second instance on the same storage (``instance.get_ref()``)
+      whose compute-log manager is Dagster's ``NoOpComputeLogManager``: the runs, their event
+      logs and materializations are recorded as before; their raw stdout/stderr (a sync prints
+      none; its log lines are events) is not captured;
+    - the warehouse: DuckDB transactions of one process take turns per file
+      (``warehouse.duckdb``), and each repository writes only its own rows; Postgres connections
+      are per operation;
+    - GitHub clients are made per run (``GitHubResource.client_factory``), never shared.
+    The main thread only waits, so the :class:`InterruptGuard`'s signal handler can run there at
+    once; its watcher stops the runs in the worker threads.
+    """
+    from dagster import DagsterInstance
+    from dagster._serdes import ConfigurableClassData
+
+    ref = instance.get_ref()._replace(
+        compute_logs_data=ConfigurableClassData(
+            "dagster._core.storage.noop_compute_log_manager", "NoOpComputeLogManager", "{}\n"
+        )
+    )
+    results: dict[int, SyncOutcome] = {}
+    lock = threading.Lock()
+    queue = iter(enumerate(keys))
+
+    def work(threads_instance: DagsterInstance) -> None:
+        while True:
+            with lock:
+                index, key = next(queue, (-1, ""))
+            if index < 0:
+                return
+            try:
+                outcome = sync_one(key, threads_instance)
+            except BaseException as exc:  # never lose a repository's outcome with its thread
+                stopped = isinstance(exc, KeyboardInterrupt)
+                outcome = SyncOutcome(
+                    repo=shown_name(key),
+                    result="interrupted" if stopped else "failed",
+                    error="interrupted" if stopped else redact(f"{type(exc).__name__}: {exc}"),
                 )
-                error = state.last_error if recorded and state else run_error(result)
-            outcome = SyncOutcome(
-                repo=repo,
-                result="ok" if result.success else "failed",
-                run_id=result.run_id,
-                error=redact(error) if error else None,
-                report=state.last_report if state and result.success else {},
-            )
-        outcomes.append(outcome)
-        if on_done:
-            on_done(outcome)
-    return outcomes
+            with lock:
+                results[index] = outcome
+            if on_done:
+                with lock:
+                    on_done(outcome)
+
+    with DagsterInstance.from_ref(ref) as threads_instance:
+        # Dagster builds each run's logging handlers with ``logging.config.dictConfig`` whenever
+        # the instance has settings (dagster 1.13, ``get_yaml_python_handlers``); that resets the
+        # logging of the whole process under logging's module lock while other runs log through
+        # their handlers, and deadlocked three runs here (logging lock -> handler lock -> the
+        # event storage's lock -> logging lock). Build them once, before any thread starts.
+        handlers = threads_instance.get_yaml_python_handlers()
+        threads_instance.get_yaml_python_handlers = lambda: handlers  # type: ignore[method-assign]
+        threads = [
+            threading.Thread(target=work, args=(threads_instance,), name=f"prsync-sync-{n}", daemon=True)
+            for n in range(workers)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            while thread.is_alive():
+                # the guard's signal handler raises here; its watcher stops the runs: wait for them
+                with contextlib.suppress(Interrupted):
+                    thread.join(timeout=0.2)
+    return [
+        results.get(index, SyncOutcome(repo=shown_name(key), result="not started"))
+        for index, key in enumerate(keys)
+    ]
 
 
 def _log_forwarder(repo: str, on_log: Callable[[str, str], None]) -> Callable[[Any], None]:

@@ -41,14 +41,25 @@ def wait_for_requests(sim: GitHubSimulator, count: int, process: subprocess.Pope
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(
+    ("signum", "code", "jobs"),
+    [
+        (signal.SIGINT, 130, "1"),
+        (signal.SIGTERM, 143, "1"),
+        (signal.SIGINT, 130, "4"),
+        (signal.SIGTERM, 143, "4"),
+    ],
+)
 def test_a_signal_stops_prsync_sync_within_seconds_and_leaves_data_consistent(
     simulator_factory: Callable[..., GitHubSimulator],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     signum: int,
     code: int,
+    jobs: str,
 ) -> None:
+    """-j 1: the repository in progress is interrupted, the next ones not started; -j 4 (the
+    default): every repository that had begun is interrupted (runs in worker threads)."""
     sim = simulator_factory("small", 7, latency_ms=100)
     keys = sorted(name.lower() for name in sim.repos())  # `prsync sync` runs them in this order
     home = tmp_path / "home"
@@ -67,7 +78,7 @@ def test_a_signal_stops_prsync_sync_within_seconds_and_leaves_data_consistent(
     )
     sim.reset_stats()
     process = subprocess.Popen(
-        [*prsync_command(), "sync"], env=env, cwd=REPO_ROOT, text=True, stdout=subprocess.PIPE,
+        [*prsync_command(), "sync", "-j", jobs], env=env, cwd=REPO_ROOT, text=True, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
@@ -86,27 +97,42 @@ def test_a_signal_stops_prsync_sync_within_seconds_and_leaves_data_consistent(
 
     name = signal.Signals(signum).name
     assert process.returncode == code, stderr
-    assert stderr.strip().splitlines()[-1] == (
-        f"prsync: interrupted by {name}; interrupted: {keys[0]}; not started: {keys[1]}, {keys[2]}"
-    )
     assert "Traceback" not in stderr
+    last = stderr.strip().splitlines()[-1]
     summary = {line.split()[1]: line.split()[3] for line in stdout.splitlines() if "/" in line}
-    assert summary == {keys[0]: "interrupted", keys[1]: "not", keys[2]: "not"}
+    if jobs == "1":
+        interrupted = [keys[0]]
+        assert (
+            last
+            == f"prsync: interrupted by {name}; interrupted: {keys[0]}; not started: {keys[1]}, {keys[2]}"
+        )
+    else:
+        begun, _, later = last.removeprefix(f"prsync: interrupted by {name}; interrupted: ").partition("; ")
+        interrupted = begun.split(", ")
+        assert interrupted == keys[: len(interrupted)]  # taken in order
+        assert later in ("", f"not started: {', '.join(keys[len(interrupted) :])}")
+    assert summary == {key: "interrupted" if key in interrupted else "not" for key in keys}
 
-    # status: the interrupted repository is not ok; the others were never started
+    # status: the interrupted repositories are not ok; the others were never started
     for variable in ("GITHUB_API_URL", "GITHUB_TOKEN", "PRSYNC_GITHUB_STRATEGY"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setenv("PRSYNC_WAREHOUSE_URL", warehouse_url)
     status = CliRunner().invoke(cli.app, ["status", "--json"])
     rows = {row["repo"]: row for row in json.loads(status.stdout)}
-    assert rows[keys[0]]["status"] == "interrupted"
-    assert [rows[key]["status"] for key in keys[1:]] == ["never synced", "never synced"]
+    statuses = {key: rows[key]["status"] for key in keys}
+    if jobs == "1":
+        assert statuses == {key: "interrupted" if key in interrupted else "never synced" for key in keys}
+    else:  # a run stopped before its step began never reached the engine: never synced
+        assert set(statuses.values()) <= {"interrupted", "never synced"}, statuses
+        assert "interrupted" in statuses.values()
+        assert all(statuses[key] == "never synced" for key in keys if key not in interrupted)
+    interrupted = [key for key in keys if statuses[key] == "interrupted"]
 
     # data and cursor consistent: the cursor never passes the stored rows, and the next sync
     # (uninterrupted) leaves the repository equal to GitHub's truth
     with open_warehouse(warehouse_url) as warehouse:
-        assert cursor_problems(sim, warehouse, keys[0]) == []
+        assert [cursor_problems(sim, warehouse, key) for key in interrupted] == [[]] * len(interrupted)
     again = subprocess.run(
         [*prsync_command(), "sync", keys[0]], env=env, cwd=REPO_ROOT, text=True, capture_output=True,
         timeout=300,

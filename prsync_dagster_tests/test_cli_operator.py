@@ -26,7 +26,7 @@ from github_api_simulator import GitHubSimulator
 from rich.console import Console
 from typer.testing import CliRunner
 
-from prsync_dagster import cli
+from prsync_dagster import cli, runs
 from prsync_dagster.partitions import REPOSITORIES
 from prsync_dagster.runs import InterruptGuard, SyncOutcome, dagster_instance, run_syncs
 from prsync_dagster.verify import compare_with_truth
@@ -329,6 +329,151 @@ def test_sigterm_interrupts_the_run_in_progress_and_starts_no_other(
     assert again.success, again.error
     with open_warehouse(env["PRSYNC_WAREHOUSE_URL"]) as warehouse:
         assert compare_with_truth(slow_simulator.truth(keys[0]), warehouse, keys[0]).problems() == []
+
+
+# -- issue 11.5: several repositories at once ------------------------------------------------
+
+
+def cli_runs(home: str) -> list[tuple[str, str]]:
+    """(partition, status) of every run ``prsync sync`` recorded in the instance, sorted."""
+    from dagster import RunsFilter
+
+    with DagsterInstance.from_config(home) as instance:
+        records = instance.get_run_records(RunsFilter(tags={"prsync/trigger": "cli"}))
+        return sorted(
+            (record.dagster_run.tags["dagster/partition"], record.dagster_run.status.value)
+            for record in records
+        )
+
+
+def test_concurrent_sync_one_failure_stops_no_other_and_each_repository_is_one_run(
+    prsync: Invoke, env: dict[str, str]
+) -> None:
+    assert prsync("repos", "add", "acme/widgets", "acme/gadget-service").exit_code == 0
+    assert prsync("repos", "add", "--no-verify", "acme/gone").exit_code == 0
+    result = prsync("sync", "-j", "3")
+    assert result.exit_code == 1, result.output[-3000:]
+    with open_warehouse(env["PRSYNC_WAREHOUSE_URL"]) as warehouse:
+        states = {
+            key: warehouse.get_state(key) for key in ("acme/gadget-service", "acme/gone", "acme/widgets")
+        }
+    gone = states["acme/gone"]
+    assert gone is not None and gone.status == "error" and gone.last_error
+    assert [state.status for key, state in states.items() if key != "acme/gone" and state] == ["ok", "ok"]
+    assert last_stderr_line(result) == f"prsync: error: 1 of 3 syncs failed; acme/gone: {gone.last_error}"
+    # one line per repository result, whatever order they finished in; the table in key order
+    lines = [line for line in result.stderr.splitlines() if line.startswith("acme/")]
+    assert sorted(line.split(":")[0] for line in lines) == [
+        "acme/gadget-service",
+        "acme/gone",
+        "acme/widgets",
+    ]
+    rows = [line.split()[1] for line in result.stdout.splitlines() if "acme/" in line]
+    assert rows == ["acme/gadget-service", "acme/gone", "acme/widgets"]
+    assert cli_runs(env["DAGSTER_HOME"]) == [
+        ("acme/gadget-service", "SUCCESS"),
+        ("acme/gone", "FAILURE"),
+        ("acme/widgets", "SUCCESS"),
+    ]
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_run_syncs_runs_at_most_concurrency_at_once(env: dict[str, str], concurrency: int) -> None:
+    """-j 3: all three runs are in progress together (a barrier only three threads can pass);
+    -j 1: the old way, one after the other in the calling thread."""
+    keys = ["acme/gadget-service", "acme/widgets", "jdoe-dev/sprocket.js"]
+    events: list[tuple[str, str, str]] = []
+    together = threading.Barrier(3, timeout=120)
+
+    def started(key: str) -> None:
+        events.append(("start", key, threading.current_thread().name))
+        if concurrency == 3:
+            together.wait()
+
+    def done(outcome: SyncOutcome) -> None:
+        events.append(("done", outcome.repo, threading.current_thread().name))
+
+    with dagster_instance() as instance:
+        instance.add_dynamic_partitions(REPOSITORIES, keys)
+        outcomes = run_syncs(keys, False, instance, concurrency=concurrency, on_start=started, on_done=done)
+    assert [(outcome.repo, outcome.result) for outcome in outcomes] == [(key, "ok") for key in keys]
+    assert cli_runs(env["DAGSTER_HOME"]) == [(key, "SUCCESS") for key in keys]
+    if concurrency == 1:
+        main = threading.main_thread().name
+        assert events == [(kind, key, main) for key in keys for kind in ("start", "done")]
+    else:
+        assert [kind for kind, _, _ in events[:3]] == ["start"] * 3
+        assert len({thread for kind, _, thread in events if kind == "start"}) == 3
+    with open_warehouse(env["PRSYNC_WAREHOUSE_URL"]) as warehouse:
+        for key in keys:
+            assert warehouse.get_state(key).status == "ok"  # type: ignore[union-attr]
+
+
+def test_concurrency_never_exceeds_the_github_api_pool_limit(env: dict[str, str]) -> None:
+    """With dagster.yaml's pool limit of 2, -j 3 runs at most 2 at once (a third would only
+    busy-wait for a slot inside Dagster)."""
+    home = Path(env["DAGSTER_HOME"])
+    (home / "dagster.yaml").write_text(
+        "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 2\n    granularity: op\n"
+    )
+    keys = ["acme/gadget-service", "acme/widgets", "jdoe-dev/sprocket.js"]
+    active: list[int] = [0]
+    most = [0]
+    lock = threading.Lock()
+
+    def started(_key: str) -> None:
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+
+    def done(_outcome: SyncOutcome) -> None:
+        with lock:
+            active[0] -= 1
+
+    with dagster_instance() as instance:
+        assert runs.github_pool_limit(instance) == 2
+        instance.add_dynamic_partitions(REPOSITORIES, keys)
+        outcomes = run_syncs(keys, False, instance, concurrency=3, on_start=started, on_done=done)
+    assert [outcome.result for outcome in outcomes] == ["ok"] * 3
+    assert most[0] == 2
+
+
+def test_sigterm_stops_every_concurrent_run(
+    slow_simulator: GitHubSimulator, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_API_URL", slow_simulator.url)
+    monkeypatch.setenv("PRSYNC_GITHUB_STRATEGY", "rest")  # one request per PR: long enough to interrupt
+    keys = sorted(name.lower() for name in slow_simulator.repos())
+    begun: list[str] = []
+
+    def send_once_all_began() -> None:
+        deadline = time.monotonic() + 120
+        while (
+            len(begun) < 3 or slow_simulator.stats()["total_requests"] < 8
+        ) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    slow_simulator.reset_stats()
+    with dagster_instance() as instance, InterruptGuard(hard_s=600) as guard:
+        instance.add_dynamic_partitions(REPOSITORIES, keys)
+        sender = threading.Thread(target=send_once_all_began, daemon=True)
+        sender.start()
+        outcomes = run_syncs(keys, False, instance, concurrency=3, guard=guard, on_start=begun.append)
+        sender.join()
+    assert guard.exit_code == 143
+    assert [(outcome.repo, outcome.result, outcome.error) for outcome in outcomes] == [
+        (key, "interrupted", "interrupted by SIGTERM") for key in keys
+    ]
+    # every run ended: failed by the stop, or canceled by prsync when the stop cut Dagster short
+    # before it recorded the end (runs._close_interrupted_run); none left running
+    statuses = [status for _, status in cli_runs(env["DAGSTER_HOME"])]
+    assert len(statuses) == 3 and set(statuses) <= {"FAILURE", "CANCELED"}, statuses
+    with open_warehouse(env["PRSYNC_WAREHOUSE_URL"]) as warehouse:
+        for key in keys:
+            state = warehouse.get_state(key)
+            assert state is not None and state.status == "interrupted", key
+            assert cursor_problems(slow_simulator, warehouse, key) == []
 
 
 def test_demo_hint_commands_read_the_demo_warehouse(

@@ -322,6 +322,7 @@ def actor(acc: Account | None) -> dict[str, Any] | None:
         "resourcePath": path,
         "url": f"{HTML_ORIGIN}{path}",
         "avatarUrl": lambda info, size=None: avatar if size is None else f"{avatar}&s={size}",
+        "isSiteAdmin": acc.site_admin,
     }
 
 

@@ -1041,6 +1041,7 @@ type User implements Actor & Node & RepositoryOwner {
   avatarUrl(size: Int): URI!
   databaseId: Int
   id: ID!
+  isSiteAdmin: Boolean!
   login: String!
   name: String
   resourcePath: URI!

@@ -256,3 +256,20 @@ def test_bad_token_is_401(simulator: GitHubSimulator, token_kind: str) -> None:
         timeout=10,
     )
     assert resp.status_code == 401 and resp.json()["message"] == "Bad credentials"
+
+
+def test_user_is_site_admin_as_airbytes_reviews_query_asks(readonly_simulator: GitHubSimulator) -> None:
+    """``User.isSiteAdmin: Boolean!`` (GitHub's GraphQL schema; REST ``user.site_admin``), which
+    Airbyte's source-github selects on every review author (``... on User { site_admin: isSiteAdmin }``)."""
+    query = """query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) {
+      pullRequests(first: 20) { nodes { reviews(first: 20) { nodes {
+        author { __typename ... on User { login isSiteAdmin } } } } } } } }"""
+    data = post(readonly_simulator, query, {"owner": "Acme", "name": "Widgets"})
+    assert "errors" not in data, data
+    authors = [
+        review["author"]
+        for pull in data["data"]["repository"]["pullRequests"]["nodes"]
+        for review in pull["reviews"]["nodes"]
+        if review["author"] and review["author"]["__typename"] == "User"
+    ]
+    assert authors and {author["isSiteAdmin"] for author in authors} == {False}

@@ -13,6 +13,7 @@ pytest_plugins = [
     "prsync_dagster_tests.plugins.clock",
     "prsync_dagster_tests.plugins.dagster_home",
     "prsync_dagster_tests.plugins.simulator",
+    "prsync_dagster_tests.plugins.tmpfs",
     "prsync_dagster_tests.plugins.warehouse",
 ]
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -386,7 +388,11 @@ def test_a_repository_first_synced_after_the_upgrade_is_not_flagged(
 
 
 def test_status_says_a_repository_awaits_its_upgrade_refetch(
-    simulator: GitHubSimulator, duckdb_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+    simulator: GitHubSimulator,
+    duckdb_url: str,
+    tmp_path,
+    monkeypatch: pytest.MonkeyPatch,
+    seed_dagster_home: Callable[[Path], Path],
 ) -> None:
     from typer.testing import CliRunner
 
@@ -394,8 +400,8 @@ def test_status_says_a_repository_awaits_its_upgrade_refetch(
 
     repo = simulator.repos()[0]
     _build_previous_warehouse(duckdb_url, simulator, repo)
-    home = tmp_path / "dagster_home"
-    home.mkdir()
+    # the claim is about the warehouse: the Dagster home holds the empty storage Dagster would create
+    home = seed_dagster_home(tmp_path / "dagster_home")
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setenv("PRSYNC_WAREHOUSE_URL", duckdb_url)
 

@@ -12,7 +12,7 @@ How: before pytest picks its base temporary directory, ``tempfile.tempdir`` is s
 ``/dev/shm`` (Python's documented default for ``tempfile``'s ``dir``; pytest builds
 ``pytest-of-<user>/pytest-<n>`` under ``tempfile.gettempdir()``, and pytest-xdist hands each worker
 a directory below the controller's). Not done when ``TMPDIR`` or ``--basetemp`` is given (the user
-chose), or where ``/dev/shm`` is missing or not writable (macOS, some containers): then pytest's
+chose), or where ``/dev/shm`` is missing, not writable or small (macOS, containers): then pytest's
 usual place is used. ``tmp_path_retention_policy = "failed"`` (pyproject) keeps only failed
 tests' directories, so a passing session leaves nothing in memory.
 
@@ -30,9 +30,19 @@ import pytest
 #: A tmpfs on Linux (glibc's POSIX shared memory); the place for files that need no disk.
 MEMORY_TEMP_ROOT = "/dev/shm"
 
+#: Free space ``/dev/shm`` must have to be used: containers often mount a 64 MB one (Docker's
+#: default ``--shm-size``), which a test session's DuckDB files and Dagster homes would fill.
+MIN_FREE_BYTES = 2 * 1024**3
+
+
+def _roomy(path: str) -> bool:
+    stats = os.statvfs(path)
+    return stats.f_bavail * stats.f_frsize >= MIN_FREE_BYTES
+
 
 def pytest_configure(config: pytest.Config) -> None:
     if config.option.basetemp or os.environ.get("TMPDIR") or os.environ.get("PYTEST_DEBUG_TEMPROOT"):
         return
-    if os.path.isdir(MEMORY_TEMP_ROOT) and os.access(MEMORY_TEMP_ROOT, os.W_OK | os.X_OK):
+    usable = os.path.isdir(MEMORY_TEMP_ROOT) and os.access(MEMORY_TEMP_ROOT, os.W_OK | os.X_OK)
+    if usable and _roomy(MEMORY_TEMP_ROOT):
         tempfile.tempdir = MEMORY_TEMP_ROOT

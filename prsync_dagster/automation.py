@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from dagster import (
+    AddDynamicPartitionsRequest,
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
@@ -17,26 +18,31 @@ from dagster import (
     DagsterRunStatus,
     DefaultScheduleStatus,
     DefaultSensorStatus,
+    DeleteDynamicPartitionsRequest,
     MetadataValue,
     RunRequest,
     RunsFilter,
+    RunStatusSensorContext,
     ScheduleEvaluationContext,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
     asset_check,
     define_asset_job,
+    run_status_sensor,
     schedule,
     sensor,
 )
 
 from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUESTS
+from prsync_dagster.batch import batch_run_requests, settle_failed_batch
 from prsync_dagster.errors import InvalidRepositoryName
 from prsync_dagster.metrics.assets import PULL_REQUEST_METRICS
 from prsync_dagster.partitions import REPOSITORIES, repositories
 from prsync_dagster.repos import normalize_repo
-from prsync_dagster.resources import WarehouseResource
+from prsync_dagster.resources import WarehouseResource, github_from_env, warehouse_from_env
 from prsync_dagster.settings import Settings
+from prsync_dagster.tracking import tracked
 from prsync_dagster.warehouse.base import SyncState
 
 SYNC_JOB_NAME = "github_sync"
@@ -107,13 +113,24 @@ def repositories_syncing(instance: DagsterInstance) -> set[str]:
     execution_timezone="UTC",
     job=github_sync_job,
     default_status=DefaultScheduleStatus.RUNNING,
-    description="04:00 UTC: one run per registered repository, so one failure never blocks another.",
+    description="04:00 UTC: probes every registered repository with its stored ETag (free 304s, "
+    "in parallel) and requests one run per repository that changed, never synced, last failed or "
+    "could not be probed; repositories verified unchanged are recorded fresh without a run (issue 11).",
 )
-def daily_github_sync(context: ScheduleEvaluationContext) -> Iterator[RunRequest]:
+def daily_github_sync(context: ScheduleEvaluationContext) -> list[RunRequest]:
+    from prsync_dagster.daily import plan_daily_sync  # the probe, see prsync_dagster/fleet.py
+
+    # The resources as definitions.py configures them (everything from the environment, read now);
+    # not schedule resource parameters, so that ticks evaluated without resources keep working.
+    github, warehouse = github_from_env(), warehouse_from_env()
+
     scheduled = context.scheduled_execution_time or datetime.now(UTC)
     day = scheduled.astimezone(UTC).strftime("%Y-%m-%d")
-    for name, key in registered_repositories(context.instance).items():
-        yield RunRequest(run_key=f"{name}@{day}", partition_key=key, tags={"prsync/trigger": "daily"})
+    registered = registered_repositories(context.instance)
+    plan = plan_daily_sync(
+        context.instance, registered, day, github, warehouse, datetime.now(UTC), log=context.log.info
+    )
+    return plan.run_requests
 
 
 #: How far back the weekly sweep re-reads reviews.
@@ -152,21 +169,53 @@ def weekly_review_sweep(context: ScheduleEvaluationContext) -> Iterator[RunReque
     "registered (never removes any) and starts the first sync of each repository it adds.",
 )
 def tracked_repositories(context: SensorEvaluationContext) -> SensorResult | SkipReason:
-    wanted, problems = Settings.from_env().tracked_repos()
-    for problem in problems:
+    # issue 11: owner/* entries are discovered on GitHub (prsync_dagster/tracking.py)
+    found = tracked(Settings.from_env(), github_from_env(), context.cursor)
+    for problem in found.problems:
         context.log.warning(problem)
-    existing = set(registered_repositories(context.instance))
-    new = sorted(set(wanted) - existing)
-    if not new:
+    registered = registered_repositories(context.instance)
+    new = sorted(set(found.keys) - set(registered))
+    gone = [registered[name] for name in found.disappeared if name in registered]
+    if gone:
+        context.log.warning(
+            f"no longer found on GitHub by PRSYNC_REPOS patterns, unregistered (rows kept): {', '.join(gone)}"
+        )
+    if not new and not gone:
+        context.update_cursor(found.cursor)
         return SkipReason("every repository in PRSYNC_REPOS is registered")
-    context.log.info(f"registering {', '.join(new)}")
-    return SensorResult(
-        dynamic_partitions_requests=[repositories.build_add_request(new)],
-        run_requests=[
-            RunRequest(run_key=f"first-sync:{key}", partition_key=key, tags={"prsync/trigger": "registered"})
-            for key in new
-        ],
+    if new:
+        context.log.info(f"registering {', '.join(new)}")
+    requests: list[AddDynamicPartitionsRequest | DeleteDynamicPartitionsRequest] = (
+        [repositories.build_add_request(new)] if new else []
     )
+    if gone:
+        requests.append(repositories.build_delete_request(gone))
+    # issue 11: first syncs of many new repositories share runs (ranges of the new, contiguous keys)
+    return SensorResult(
+        dynamic_partitions_requests=requests,
+        run_requests=batch_run_requests(new, "first-sync", {"prsync/trigger": "registered"}),
+        cursor=found.cursor,
+    )
+
+
+@run_status_sensor(
+    name="requeue_failed_batch_partitions",
+    run_status=DagsterRunStatus.FAILURE,
+    # every job of this code location: a UI backfill runs as Dagster's implicit asset job
+    # (__ASSET_JOB), not as github_sync; runs without a partition range are ignored
+    request_job=github_sync_job,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="After a run of several repository partitions failed: records the repositories "
+    "that synced in it and re-queues each failed one as a single-partition run, so a failure "
+    "shows on its own partition (Dagster cannot fail single partitions of a run, issue 11).",
+)
+def requeue_failed_batch_partitions(context: RunStatusSensorContext) -> list[RunRequest]:
+    run = context.dagster_run
+    record = context.instance.get_run_record_by_id(run.run_id)
+    started = (
+        datetime.fromtimestamp(record.start_time, UTC) if record is not None and record.start_time else None
+    )
+    return settle_failed_batch(context.instance, run.run_id, dict(run.tags), started, warehouse_from_env())
 
 
 @asset_check(

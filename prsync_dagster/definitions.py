@@ -11,6 +11,7 @@ from prsync_dagster.automation import (
     freshness_check_job,
     github_sync_job,
     hourly_freshness_check,
+    requeue_failed_batch_partitions,
     tracked_repositories,
     weekly_review_sweep,
 )
@@ -27,7 +28,7 @@ defs = Definitions(
     asset_checks=[every_repository_synced_within_24h],
     jobs=[github_sync_job, freshness_check_job, review_metrics_weekly_job],
     schedules=[daily_github_sync, weekly_review_sweep, hourly_freshness_check, daily_review_metrics],
-    sensors=[tracked_repositories],
+    sensors=[tracked_repositories, requeue_failed_batch_partitions],
     resources={"github": github_from_env(), "warehouse": warehouse_from_env()},
     # A run is one sync of one repository: one step. Running it inside the run worker saves a
     # second Python process (and its Dagster import) per run; retries and pools still apply.

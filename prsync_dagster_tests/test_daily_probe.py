@@ -1,0 +1,165 @@
+"""Issue 11: the daily schedule probes first; idle repositories cost no run and still count fresh.
+
+In-process: a real Dagster instance, the real schedule (``build_schedule_context``), PyGithub over
+HTTP to the simulator, a real warehouse (DuckDB and Postgres).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from dagster import AssetKey, DagsterInstance, build_schedule_context, instance_for_test
+from github_api_simulator import GitHubSimulator, SimulatorControl
+
+from prsync_dagster.automation import daily_github_sync, evaluate_freshness
+from prsync_dagster.definitions import defs
+from prsync_dagster.fleet import probe_fleet
+from prsync_dagster.warehouse import open_warehouse
+from prsync_dagster_tests.sync_helpers import client_factory, run_sync
+
+NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
+REPOS = ["acme/widgets", "acme/gadget-service", "jdoe-dev/sprocket.js"]
+
+
+@pytest.fixture
+def instance():
+    with instance_for_test() as instance:
+        yield instance
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch) -> pytest.MonkeyPatch:
+    for name in ("GITHUB_TOKEN", "GITHUB_APP_ID", "GITHUB_API_URL", "PRSYNC_WAREHOUSE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def tick(
+    instance: DagsterInstance, sim: GitHubSimulator, warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> list:
+    """One evaluation of the real schedule, configured through the environment like a deployment."""
+    monkeypatch.setenv("GITHUB_TOKEN", sim.token)
+    monkeypatch.setenv("GITHUB_API_URL", sim.url)
+    monkeypatch.setenv("PRSYNC_WAREHOUSE_URL", warehouse_url)
+    context = build_schedule_context(
+        instance=instance, scheduled_execution_time=NOW, repository_def=defs.get_repository_def()
+    )
+    return list(daily_github_sync.evaluate_tick(context).run_requests or [])
+
+
+def first_sync_all(sim: GitHubSimulator, warehouse_url: str, repos: list[str]) -> None:
+    with open_warehouse(warehouse_url) as warehouse:
+        warehouse.migrate()
+        for repo in repos:
+            run_sync(sim, warehouse, repo)
+
+
+def verified_partitions(instance: DagsterInstance, asset_key: AssetKey) -> set[str]:
+    records = instance.fetch_materializations(asset_key, limit=100).records
+    return {
+        r.partition_key
+        for r in records
+        if r.partition_key and r.asset_materialization.metadata.get("verified_unchanged")
+    }
+
+
+def test_only_changed_and_never_synced_repositories_get_a_run(
+    instance,
+    simulator: GitHubSimulator,
+    simulator_control: SimulatorControl,
+    warehouse_url: str,
+    environment: pytest.MonkeyPatch,
+) -> None:
+    instance.add_dynamic_partitions("repositories", [*REPOS, "acme/not-synced-yet"])
+    first_sync_all(simulator, warehouse_url, REPOS)
+    simulator_control.update_pull("Acme/Widgets", 10, title="changed today")
+    simulator_control.reset_stats()
+
+    requests = tick(instance, simulator, warehouse_url, environment)
+
+    by_key = {r.partition_key: r for r in requests}
+    assert sorted(by_key) == ["acme/not-synced-yet", "acme/widgets"]
+    assert by_key["acme/widgets"].tags["prsync/reason"] == "changed"
+    assert by_key["acme/not-synced-yet"].tags["prsync/reason"] == "never synced"
+    assert by_key["acme/widgets"].run_key == "acme/widgets@2026-11-28"
+    # the two unchanged repositories were answered 304: free
+    stats = simulator_control.stats()
+    assert stats["not_modified"] == 2
+    # verified unchanged = fresh: an asset event on its partition (both assets) and sync_state
+    for asset_key in (AssetKey(["github", "pull_requests"]), AssetKey(["github", "pull_request_reviews"])):
+        assert verified_partitions(instance, asset_key) == {"acme/gadget-service", "jdoe-dev/sprocket.js"}
+    with open_warehouse(warehouse_url) as warehouse:
+        states = {s.repo: s for s in warehouse.list_states()}
+    later = datetime.now(UTC)
+    for repo in ("acme/gadget-service", "jdoe-dev/sprocket.js"):
+        assert states[repo].last_success_at is not None
+        assert abs((later - states[repo].last_success_at).total_seconds()) < 600
+    verdict = evaluate_freshness(["acme/gadget-service", "jdoe-dev/sprocket.js"], states, later)
+    assert verdict.passed
+
+
+def test_a_repository_whose_probe_fails_gets_its_own_run(
+    instance,
+    simulator: GitHubSimulator,
+    simulator_control: SimulatorControl,
+    duckdb_url: str,
+    environment: pytest.MonkeyPatch,
+) -> None:
+    instance.add_dynamic_partitions("repositories", REPOS)
+    first_sync_all(simulator, duckdb_url, REPOS)
+    simulator_control.delete_repo("jDoe-Dev/sprocket.js")
+
+    requests = tick(instance, simulator, duckdb_url, environment)
+
+    assert [(r.partition_key, r.tags["prsync/reason"]) for r in requests] == [
+        ("jdoe-dev/sprocket.js", "probe failed")
+    ]
+    assert verified_partitions(instance, AssetKey(["github", "pull_requests"])) == {
+        "acme/widgets",
+        "acme/gadget-service",
+    }
+
+
+def test_a_failed_last_sync_is_retried_even_when_github_says_unchanged(
+    instance, simulator: GitHubSimulator, duckdb_url: str, environment: pytest.MonkeyPatch
+) -> None:
+    instance.add_dynamic_partitions("repositories", REPOS)
+    first_sync_all(simulator, duckdb_url, REPOS)
+    with open_warehouse(duckdb_url) as warehouse:
+        warehouse.mark_error("acme/widgets", "boom", NOW)
+
+    requests = tick(instance, simulator, duckdb_url, environment)
+
+    assert [(r.partition_key, r.tags["prsync/reason"]) for r in requests] == [
+        ("acme/widgets", "last sync failed")
+    ]
+    with open_warehouse(duckdb_url) as warehouse:
+        state = warehouse.get_state("acme/widgets")
+    assert state is not None and state.status == "error"  # the failure stays visible
+
+
+def test_without_credentials_every_repository_gets_a_run(
+    instance, duckdb_url: str, environment: pytest.MonkeyPatch
+) -> None:
+    environment.setenv("PRSYNC_WAREHOUSE_URL", duckdb_url)
+    instance.add_dynamic_partitions("repositories", REPOS)
+    context = build_schedule_context(
+        instance=instance, scheduled_execution_time=NOW, repository_def=defs.get_repository_def()
+    )
+    requests = list(daily_github_sync.evaluate_tick(context).run_requests or [])
+    assert sorted(r.partition_key for r in requests) == sorted(REPOS)
+    assert {r.tags["prsync/reason"] for r in requests} == {"probe unavailable"}
+
+
+def test_probes_run_concurrently_and_cost_nothing_when_unchanged(
+    simulator: GitHubSimulator, simulator_control: SimulatorControl, duckdb_url: str
+) -> None:
+    first_sync_all(simulator, duckdb_url, REPOS)
+    with open_warehouse(duckdb_url) as warehouse:
+        states = {s.repo: s for s in warehouse.list_states()}
+    simulator_control.reset_stats()
+    decisions = probe_fleet(REPOS, states, client_factory(simulator), "auto", concurrency=3)
+    assert [d.reason for d in decisions] == ["unchanged"] * 3
+    assert sum(d.points for d in decisions) == 0
+    assert simulator_control.stats()["not_modified"] == 3

@@ -20,10 +20,10 @@ What it does, end to end, on this machine:
    - ``nochange``: nothing changed; the daily trigger runs.
 
    The daily trigger depends on ``--design``: ``backfill`` = a run per repository (the design
-   before issue 11, measured through the same ``launchPartitionBackfill``); ``probe`` = the
-   ``daily_github_sync`` schedule evaluated by the code server (GraphQL ``scheduleDryRun``, the
-   UI's "Test schedule", which runs the schedule function with its side effects), then its run
-   requests launched as a backfill of those partitions.
+   before issue 11, measured through the same ``launchPartitionBackfill``); ``probe`` = what the
+   04:00 ``daily_github_sync`` tick requests: one run of ``probe_repositories`` (GraphQL
+   ``launchRun`` with the tick's ``prsync/day`` tag, a distinct day per phase), after which the
+   daemon's ``sync_after_probe`` sensor launches one ``github_sync`` run per repository it named.
 
 Per phase: wall time, Dagster runs launched (and failed: which partitions), GitHub requests, 304s
 and points as the simulator counted them, peak resident memory of the daemon, webserver and every
@@ -47,9 +47,10 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,8 @@ from benchmarks.common import (
     write_json,
 )
 
-ASSETS = [{"path": ["github", "pull_requests"]}, {"path": ["github", "pull_request_reviews"]}]
+SYNC_ASSETS = ("pull_requests", "pull_request_reviews", "pull_request_timeline")  # one multi-asset: all three
+ASSETS = [{"path": ["github", name]} for name in SYNC_ASSETS]
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -184,8 +186,11 @@ def dagster_processes(home: Path, env: dict[str, str]) -> Any:
 def graphql(url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
     body = json.dumps({"query": query, "variables": variables}).encode()
     request = urllib.request.Request(url + "/graphql", body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=600) as response:
-        payload: dict[str, Any] = json.loads(response.read())
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            payload: dict[str, Any] = json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise RuntimeError(f"GraphQL HTTP {exc.code}: {exc.read()[:2000]!r}") from None
     if payload.get("errors"):
         raise RuntimeError(f"GraphQL errors: {payload['errors']}")
     data: dict[str, Any] = payload["data"]
@@ -212,19 +217,15 @@ mutation($params: LaunchBackfillParams!) {
 }
 """
 
-SCHEDULE_DRY_RUN = """
-mutation($selector: ScheduleSelector!, $timestamp: Float) {
-  scheduleDryRun(selectorData: $selector, timestamp: $timestamp) {
+LAUNCH_RUN = """
+mutation($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
     __typename
-    ... on DryRunInstigationTick {
-      evaluationResult {
-        runRequests { runKey tags { key value } }
-        skipReason
-        error { message }
-      }
-    }
+    ... on LaunchRunSuccess { run { runId } }
     ... on PythonError { message }
-    ... on ScheduleNotFoundError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+    ... on InvalidSubsetError { message }
+    ... on RunConflict { message }
   }
 }
 """
@@ -242,25 +243,53 @@ def launch_backfill(url: str, partitions: list[str]) -> str | None:
     return str(result["backfillId"])
 
 
-def schedule_dry_run(url: str, location: str) -> list[str]:
-    """Evaluate ``daily_github_sync`` in the code server; the partitions it asks runs for."""
-    selector = {
-        "repositoryLocationName": location,
-        "repositoryName": "__repository__",
-        "scheduleName": "daily_github_sync",
+def launch_probe_run(url: str, location: str, day: str) -> str:
+    """Launch ``probe_repositories`` exactly as the 04:00 ``daily_github_sync`` tick requests it
+    (same job, same ``prsync/day`` tag; the tick itself is a constant-time evaluation)."""
+    params = {
+        "selector": {"repositoryLocationName": location, "repositoryName": "__repository__",
+                     "jobName": "probe_repositories"},
+        "runConfigData": {},
+        "executionMetadata": {"tags": [{"key": "prsync/day", "value": day},
+                                       {"key": "prsync/trigger", "value": "daily"}]},
+    }  # fmt: skip
+    result = graphql(url, LAUNCH_RUN, {"params": params})["launchRun"]
+    if result["__typename"] != "LaunchRunSuccess":
+        raise RuntimeError(f"probe run not launched: {result}")
+    return str(result["run"]["runId"])
+
+
+def wait_for_probe(instance: Any, run_id: str, timeout_s: float) -> tuple[dict[str, Any], int]:
+    """Wait for the probe run; then until its sensor launched every sync run it implies.
+
+    Returns the probe's figures (seconds from start to end, its ``seconds`` split, requests,
+    reasons) and how many sync runs the ``sync_after_probe*`` sensors will request.
+    """
+    from dagster import DagsterEventType, DagsterRunStatus
+
+    from prsync_dagster.daily import NEEDS_RUN
+    from prsync_dagster.partitions import registered_repositories
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        record = instance.get_run_record_by_id(run_id)
+        if record.dagster_run.status in (DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE):
+            break
+        if time.monotonic() > deadline:
+            raise TimeoutError("probe run did not finish")
+        time.sleep(0.5)
+    figures: dict[str, Any] = {
+        "status": record.dagster_run.status.value,
+        "run_s": round((record.end_time or 0) - (record.start_time or 0), 2),
     }
-    data = graphql(url, SCHEDULE_DRY_RUN, {"selector": selector, "timestamp": time.time()})
-    result = data["scheduleDryRun"]
-    if result["__typename"] != "DryRunInstigationTick":
-        raise RuntimeError(f"schedule dry run failed: {result}")
-    evaluation = result["evaluationResult"]
-    if evaluation.get("error"):
-        raise RuntimeError(f"schedule evaluation failed: {evaluation['error']['message']}")
-    partitions = []
-    for request in evaluation["runRequests"] or []:
-        tags = {tag["key"]: tag["value"] for tag in request["tags"]}
-        partitions.append(tags["dagster/partition"])
-    return partitions
+    expected = len(registered_repositories(instance))
+    for event in instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_OUTPUT).records:
+        metadata = {
+            k: v.value for k, v in event.event_log_entry.dagster_event.step_output_data.metadata.items()
+        }
+        expected = len(metadata.pop(NEEDS_RUN))
+        figures.update(metadata)
+    return figures, expected
 
 
 # ---- phases ---------------------------------------------------------------------------------
@@ -353,21 +382,26 @@ def run_phase(
     roots: list[int],
     timeout_s: float,
     first: bool,
+    day: str = "",
 ) -> dict[str, Any]:
+    from dagster import RunsFilter
+
     log(f"phase {name}: start")
     sim.control.reset_stats()
     since = datetime.now(UTC)
     started = time.monotonic()
-    probe_s = None
+    probe: dict[str, Any] | None = None
     with MemorySampler(roots) as memory:
         if first or design == "backfill":
             backfill_id = launch_backfill(url, repos)
             requested = len(repos)
         else:
-            partitions = schedule_dry_run(url, location)
-            probe_s = round(time.monotonic() - started, 2)
-            requested = len(partitions)
-            backfill_id = launch_backfill(url, partitions)
+            probe, requested = wait_for_probe(instance, launch_probe_run(url, location, day), timeout_s)
+            log(f"phase {name}: probe run {probe}; waiting for {requested} sync runs")
+            backfill_id = None
+            daily = RunsFilter(created_after=since, tags={"prsync/trigger": "daily"})
+            while instance.get_runs_count(daily) < requested + 1:  # the sensor ticks every 30 s
+                time.sleep(1)
         settle(instance, backfill_id, since, timeout_s)
     wall = round(time.monotonic() - started, 2)
     cost = simulator_cost(sim.control.stats())
@@ -377,7 +411,7 @@ def run_phase(
     result = {
         "phase": name,
         "wall_s": wall,
-        "trigger_s": probe_s,
+        "probe_run": probe,
         "runs_requested": requested,
         **runs_since(instance, since),
         **cost,
@@ -448,10 +482,16 @@ def main(argv: list[str] | None = None) -> int:
                         victim = next(r for r in repos if r not in changed)
                         sim.control.delete_repo(victim)
                         excluded.add(victim)
-                    phases.append(run_phase("changed10", excluded=excluded, first=False, **common))
+                    today = datetime.now(UTC).date()  # a distinct day per phase: run keys are repo@day
+                    days = [(today + timedelta(days=n)).isoformat() for n in (1, 2)]
+                    phases.append(
+                        run_phase("changed10", excluded=excluded, first=False, day=days[0], **common)
+                    )
                     phases[-1]["changed_repositories"] = len(changed)
                     phases[-1]["deleted_repository"] = sorted(excluded)
-                    phases.append(run_phase("nochange", excluded=excluded, first=False, **common))
+                    phases.append(
+                        run_phase("nochange", excluded=excluded, first=False, day=days[1], **common)
+                    )
     finally:
         result = {
             "benchmark": "scale",

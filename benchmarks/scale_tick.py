@@ -1,17 +1,18 @@
-"""The probe-first daily tick alone at organisation size (issue 11), in one process.
+"""The daily probe run alone at organisation size (issue 11), in one process.
 
-On a day when nothing changed, the ``probe`` design launches no run, so the day costs exactly one
-evaluation of ``daily_github_sync``: probe every repository (conditional requests, 8 at a time),
-record the verifications in the warehouse and as runless materializations. This measures that
-evaluation at N repositories, as the code server runs it (``build_schedule_context`` on a real
-SQLite instance made from the repository's ``dagster.yaml``), after an in-process first sync of
-every repository with the engine (not timed)::
+On a day when nothing changed, the probe design launches no sync run, so the day costs one run of
+``probe_repositories``: probe every repository (conditional requests), record the verifications in
+the warehouse and as materializations. This measures that run's work at N repositories on a real
+SQLite instance made from the repository's ``dagster.yaml`` (``execute_in_process``: the run's
+own process start, ~5 s of imports through the daemon, is not included), after an in-process
+first sync of every repository with the engine (not timed)::
 
     uv run python -m benchmarks.scale_tick --repos 1000 --prs 5
 
-It also evaluates once after ``--changed`` of the repositories changed (the runs that day would
-then be one per changed repository; they are not launched here: ``benchmarks/scale.py`` does).
-PR count does not change the tick's cost (the probe asks for one PR).
+First it times the probes alone (no recording) at each ``--concurrency`` (8, 16, 32), then the
+whole probe run (at the job's default concurrency) on a no-change day and after ``--changed`` of
+the repositories changed; the run's ``seconds`` metadata splits its time into probes, warehouse
+update and asset events. PR count does not change the probe's cost (it asks for one PR).
 """
 
 from __future__ import annotations
@@ -43,22 +44,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prs", type=int, default=5)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--changed", type=float, default=0.10)
+    parser.add_argument("--concurrency", type=int, nargs="*", default=[8, 16, 32])
     args = parser.parse_args(argv)
     scenario = f"custom:repos={args.repos},prs_per_repo={args.prs},reviews_per_pr=1"
     home = Path(tempfile.mkdtemp(prefix="prsync-tick-"))
     shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
     warehouse_url = "duckdb://" + (home / "prsync.duckdb").as_posix()
     ticks: list[dict[str, Any]] = []
+    probes: list[dict[str, Any]] = []
     try:
         with simulator_process(scenario, args.latency_ms) as sim:
             os.environ.update(
                 DAGSTER_HOME=str(home), GITHUB_TOKEN=sim.token, GITHUB_API_URL=sim.url,
                 PRSYNC_WAREHOUSE_URL=warehouse_url, PRSYNC_REPOS="",
             )  # fmt: skip
-            from dagster import AssetKey, DagsterInstance, build_schedule_context
+            from dagster import AssetKey, DagsterInstance
 
-            from prsync_dagster.automation import daily_github_sync
+            from prsync_dagster.daily import DAY_TAG, NEEDS_RUN, PROBE_JOB_NAME
             from prsync_dagster.definitions import defs
+            from prsync_dagster.fleet import probe_fleet
             from prsync_dagster.resources import github_from_env
             from prsync_dagster.sync import SyncOptions, sync_repository
             from prsync_dagster.warehouse import open_warehouse
@@ -71,8 +75,20 @@ def main(argv: list[str] | None = None) -> int:
                 warehouse.migrate()
                 for repo in repos:
                     sync_repository(repo, factory, warehouse, SyncOptions())
+                states = {s.repo: s for s in warehouse.list_states()}
             first_sync_s = round(time.monotonic() - started, 1)
             log(f"first sync took {first_sync_s} s")
+            for concurrency in args.concurrency:
+                sim.control.reset_stats()
+                started = time.monotonic()
+                decisions = probe_fleet(repos, states, factory, "auto", concurrency=concurrency)
+                probes.append({
+                    "concurrency": concurrency, "probe_s": round(time.monotonic() - started, 2),
+                    "unchanged": sum(1 for d in decisions if not d.needs_run),
+                    **simulator_cost(sim.control.stats()),
+                })  # fmt: skip
+                log(str(probes[-1]))
+            job = defs.resolve_job_def(PROBE_JOB_NAME)
             with DagsterInstance.from_config(str(home)) as instance:
                 instance.add_dynamic_partitions("repositories", repos)
 
@@ -80,12 +96,10 @@ def main(argv: list[str] | None = None) -> int:
                     sim.control.reset_stats()
                     since = datetime.now(UTC)
                     started = time.monotonic()
-                    context = build_schedule_context(
-                        instance=instance, scheduled_execution_time=since,
-                        repository_def=defs.get_repository_def(),
-                    )  # fmt: skip
-                    requests = list(daily_github_sync.evaluate_tick(context).run_requests or [])
+                    run = job.execute_in_process(instance=instance, tags={DAY_TAG: since.date().isoformat()})
                     seconds = round(time.monotonic() - started, 2)
+                    (output,) = [e.step_output_data for e in run.all_node_events if e.is_successful_output]
+                    metadata = {k: v.value for k, v in output.metadata.items()}
                     with open_warehouse(warehouse_url) as warehouse:
                         states = warehouse.list_states()
                     fresh = sum(1 for s in states if s.last_success_at and s.last_success_at >= since)
@@ -97,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
                         if r.timestamp >= since.timestamp()
                     )
                     result = {
-                        "tick": name, "tick_s": seconds, "runs_requested": len(requests),
+                        "tick": name, "probe_run_s": seconds, "runs_needed": len(metadata[NEEDS_RUN]),
+                        "seconds": metadata["seconds"], "reasons": metadata["reasons"],
                         "fresh_repositories": fresh, "verified_events_pull_requests": verified,
                         **simulator_cost(sim.control.stats()),
                     }  # fmt: skip
@@ -113,15 +128,16 @@ def main(argv: list[str] | None = None) -> int:
                 ticks.append(tick("changed10"))
     finally:
         write_json(
-            RESULTS_DIR / f"daily-tick-{args.repos}.json",
+            RESULTS_DIR / f"daily-probe-{args.repos}.json",
             {
-                "benchmark": "scale_tick",
+                "benchmark": "scale_tick (probe run)",
                 "command": " ".join(["uv run python -m benchmarks.scale_tick", *(argv or [])]),
                 "scenario": scenario,
                 "repositories": args.repos,
                 "latency_ms": args.latency_ms,
                 "machine": machine_info(),
-                "ticks": ticks,
+                "probes_only": probes,
+                "probe_runs": ticks,
             },
         )
         shutil.rmtree(home, ignore_errors=True)

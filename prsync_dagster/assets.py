@@ -153,27 +153,20 @@ def sync_github_repository(
         raise Failure(description=describe_error(exc), allow_retries=not is_permanent(exc)) from exc
     for warning in report.warnings:
         context.log.warning(warning)
-    common = report_metadata(report)
-    yield MaterializeResult(
-        asset_key=PULL_REQUESTS,
-        metadata={
-            "dagster/row_count": pull_requests,
-            "pull_requests_upserted": report.pull_requests,
-            **common,
-        },
-    )
-    yield MaterializeResult(
-        asset_key=PULL_REQUEST_REVIEWS,
-        metadata={"dagster/row_count": reviews, "reviews_upserted": report.reviews, **common},
-    )
-    yield MaterializeResult(
-        asset_key=PULL_REQUEST_TIMELINE,
-        metadata={
-            "dagster/row_count": timeline_events,
-            "timeline_events_upserted": report.timeline_events,
-            **common,
-        },
-    )
+    upserted = (report.pull_requests, report.reviews, report.timeline_events)
+    yield from sync_results((pull_requests, reviews, timeline_events), upserted, report_metadata(report))
+
+
+def sync_results(
+    rows: tuple[int, int, int], upserted: tuple[int, int, int], common: dict[str, Any]
+) -> Iterator[MaterializeResult]:
+    """One materialization per sync asset: rows now stored and rows upserted (PRs, reviews,
+    timeline events), with the sync's ``common`` figures."""
+    names = ("pull_requests_upserted", "reviews_upserted", "timeline_events_upserted")
+    for asset_key, name, count, done in zip(SYNC_ASSET_KEYS, names, rows, upserted, strict=True):
+        yield MaterializeResult(
+            asset_key=asset_key, metadata={"dagster/row_count": count, name: done, **common}
+        )
 
 
 def report_metadata(report: SyncReport) -> dict[str, Any]:

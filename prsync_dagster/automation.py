@@ -23,6 +23,7 @@ from dagster import (
     RunRequest,
     RunsFilter,
     RunStatusSensorContext,
+    RunStatusSensorDefinition,
     ScheduleEvaluationContext,
     SensorEvaluationContext,
     SensorResult,
@@ -36,9 +37,10 @@ from dagster import (
 
 from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUESTS
 from prsync_dagster.batch import batch_run_requests, settle_failed_batch
+from prsync_dagster.daily import DAY_TAG, probe_outcome, probe_repositories, sync_run_requests
 from prsync_dagster.errors import InvalidRepositoryName
 from prsync_dagster.metrics.assets import PULL_REQUEST_METRICS
-from prsync_dagster.partitions import REPOSITORIES, repositories
+from prsync_dagster.partitions import REPOSITORIES, registered_repositories, repositories
 from prsync_dagster.repos import normalize_repo
 from prsync_dagster.resources import WarehouseResource, github_from_env, warehouse_from_env
 from prsync_dagster.settings import Settings
@@ -62,26 +64,6 @@ github_sync_job = define_asset_job(
     description="Sync one repository partition: pull requests, reviews and timeline events changed since "
     "its last sync, then that repository's review metrics.",
 )
-
-
-def registered_repositories(instance: DagsterInstance) -> dict[str, str]:
-    """Registered repositories: normalized ``owner/name`` -> the partition key to run.
-
-    The UI's "Add partition" accepts any spelling (``Octo-Org/Hello-World``); the asset stores rows
-    under the lower-cased name, so a repository counts once whatever its key's spelling (the
-    lower-case key wins if both exist). Keys that are not repository names are left out (see
-    :func:`invalid_partition_keys`). Every tick runs the partition key returned here, never the
-    normalized name, which need not exist as a partition (issue 9.3).
-    """
-    registered: dict[str, str] = {}
-    for key in sorted(instance.get_dynamic_partitions(REPOSITORIES)):
-        try:
-            name = normalize_repo(key)
-        except InvalidRepositoryName:
-            continue
-        if name not in registered or key == name:
-            registered[name] = key
-    return registered
 
 
 def invalid_partition_keys(instance: DagsterInstance) -> dict[str, str]:
@@ -111,26 +93,54 @@ def repositories_syncing(instance: DagsterInstance) -> set[str]:
     name="daily_github_sync",
     cron_schedule="0 4 * * *",
     execution_timezone="UTC",
-    job=github_sync_job,
+    job=probe_repositories,
     default_status=DefaultScheduleStatus.RUNNING,
-    description="04:00 UTC: probes every registered repository with its stored ETag (free 304s, "
-    "in parallel) and requests one run per repository that changed, never synced, last failed or "
-    "could not be probed; repositories verified unchanged are recorded fresh without a run (issue 11).",
+    description="04:00 UTC: one run of probe_repositories, which probes every registered repository "
+    "with its stored ETag and records the unchanged ones fresh; the sync_after_probe sensor then starts "
+    "one github_sync run per repository that changed, never synced, last failed or could not be probed "
+    "(issue 11: idle repositories cost no run; the probe runs outside the tick's 60 s limit).",
 )
-def daily_github_sync(context: ScheduleEvaluationContext) -> list[RunRequest]:
-    from prsync_dagster.daily import plan_daily_sync  # the probe, see prsync_dagster/fleet.py
-
-    # The resources as definitions.py configures them (everything from the environment, read now);
-    # not schedule resource parameters, so that ticks evaluated without resources keep working.
-    github, warehouse = github_from_env(), warehouse_from_env()
-
+def daily_github_sync(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
     scheduled = context.scheduled_execution_time or datetime.now(UTC)
     day = scheduled.astimezone(UTC).strftime("%Y-%m-%d")
-    registered = registered_repositories(context.instance)
-    plan = plan_daily_sync(
-        context.instance, registered, day, github, warehouse, datetime.now(UTC), log=context.log.info
+    if not registered_repositories(context.instance):
+        return SkipReason("no registered repositories")
+    return RunRequest(run_key=f"probe@{day}", tags={DAY_TAG: day, "prsync/trigger": "daily"})
+
+
+def _sync_after_probe(status: DagsterRunStatus, description: str) -> RunStatusSensorDefinition:
+    """The sensor that turns a finished probe run into sync runs (``run_key`` = repository@day):
+    on success, one per repository its output names; otherwise (failed run, missing output), one
+    per registered repository, as before the probe existed."""
+    succeeded = status == DagsterRunStatus.SUCCESS
+
+    @run_status_sensor(
+        name="sync_after_probe" if succeeded else "sync_after_probe_failure",
+        run_status=status,
+        monitored_jobs=[probe_repositories],
+        request_job=github_sync_job,
+        default_status=DefaultSensorStatus.RUNNING,
+        description=description,
     )
-    return plan.run_requests
+    def after_probe(context: RunStatusSensorContext) -> list[RunRequest]:
+        run = context.dagster_run
+        day = run.tags.get(DAY_TAG) or datetime.now(UTC).strftime("%Y-%m-%d")
+        reasons = probe_outcome(context.instance, run.run_id) if succeeded else None
+        fallback = "probe output missing" if succeeded else "probe run failed"
+        return sync_run_requests(context.instance, fallback if reasons is None else reasons, day)
+
+    return after_probe
+
+
+sync_after_probe = _sync_after_probe(
+    DagsterRunStatus.SUCCESS,
+    "After the daily probe run: one github_sync run per repository it named in needs_run.",
+)
+sync_after_probe_failure = _sync_after_probe(
+    DagsterRunStatus.FAILURE,
+    "When the daily probe run failed: one github_sync run per registered repository "
+    "(a broken probe never means a silent day).",
+)
 
 
 #: How far back the weekly sweep re-reads reviews.

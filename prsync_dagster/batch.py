@@ -90,7 +90,7 @@ def sync_batch(
 ) -> Iterator[MaterializeResult]:
     """Sync every partition of a ranged run (see the module docstring); raise :class:`Failure`
     naming the failed repositories if any failed, else materialize the range."""
-    from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUESTS
+    from prsync_dagster.assets import sync_results
 
     settings = Settings.from_env()
     options = SyncOptions(strategy=github.sync_strategy(settings), full_refresh=full_refresh)
@@ -108,41 +108,30 @@ def sync_batch(
     with warehouse.open() as store:
         with ThreadPoolExecutor(BATCH_CONCURRENCY, thread_name_prefix="prsync-batch") as pool:
             list(pool.map(one, keys))
-        counts = {key: store.counts(normalize_repo(key)) for key in reports}
-        timeline = sum(store.timeline_count(normalize_repo(key)) for key in reports)
+        counts = {
+            key: (*store.counts(normalize_repo(key)), store.timeline_count(normalize_repo(key)))
+            for key in reports
+        }
     if failures:
         raise Failure(
             description=f"{len(failures)} of {len(keys)} repositories failed (re-queued as single-partition "
             "runs): " + "; ".join(f"{key}: {why}" for key, why in sorted(failures.items()))[:1500],
             allow_retries=False,
         )
-    summary = MetadataValue.json(
-        {
-            key: {"changed": r.changed, "pull_requests": r.pull_requests, "points": r.points}
-            for key, r in reports.items()
-        }
-    )
     common: dict[str, Any] = {
         "repositories": len(keys),
         "github_requests": sum(r.requests for r in reports.values()),
         "rate_limit_points": sum(r.points for r in reports.values()),
-        "per_repository": summary,
-    }
-    yield MaterializeResult(
-        asset_key=PULL_REQUESTS,
-        metadata={"pull_requests_upserted": sum(r.pull_requests for r in reports.values()),
-                  "dagster/row_count": sum(c[0] for c in counts.values()), **common},
-    )  # fmt: skip
-    yield MaterializeResult(
-        asset_key=PULL_REQUEST_REVIEWS,
-        metadata={"reviews_upserted": sum(r.reviews for r in reports.values()),
-                  "dagster/row_count": sum(c[1] for c in counts.values()), **common},
-    )  # fmt: skip
-    yield MaterializeResult(
-        asset_key=PULL_REQUEST_TIMELINE,
-        metadata={"timeline_events_upserted": sum(r.timeline_events for r in reports.values()),
-                  "dagster/row_count": timeline, **common},
-    )  # fmt: skip
+        "per_repository": MetadataValue.json(
+            {key: {"changed": r.changed, "pull_requests": r.pull_requests, "points": r.points}
+             for key, r in reports.items()}
+        ),
+    }  # fmt: skip
+    rows = tuple(sum(c[i] for c in counts.values()) for i in range(3))
+    upserted = tuple(
+        sum(getattr(r, f) for r in reports.values()) for f in ("pull_requests", "reviews", "timeline_events")
+    )
+    yield from sync_results(rows, upserted, common)  # type: ignore[arg-type]
 
 
 def partitions_in_range(instance: DagsterInstance, start: str, end: str) -> list[str]:

@@ -1,125 +1,171 @@
-"""The daily tick's plan: probe first (:mod:`prsync_dagster.fleet`), run only what needs a run.
+"""The daily sync's first step: one run probes every repository, sync runs only for what needs one.
 
-Used by the ``daily_github_sync`` schedule (:mod:`prsync_dagster.automation`). For every registered
-repository the tick either
+Why a run and not the schedule itself (issue 11): the daemon evaluates a schedule over gRPC with a
+60 s timeout (``DAGSTER_SCHEDULE_GRPC_TIMEOUT_SECONDS``); probing and recording 1,000 repositories
+took minutes, so an in-tick probe would launch nothing at organisation size. So the 04:00 tick of
+``daily_github_sync`` only requests one run of the ``probe_repositories`` job (cheap to evaluate),
+and that run, in its own process, for every registered repository either
 
-- requests one run (``run_key`` = repository + date, as before: changed, never synced, last sync
-  not ``ok``, no reusable ETag, or the probe failed), so retries, isolation and the failed
-  partition in the UI are exactly those of a run per repository; or
-- records that GitHub verified it unchanged (a 304 to the stored ETag): ``sync_state`` moves
-  ``last_success_at`` (:meth:`Warehouse.mark_verified`), and each sync asset gets a runless
-  ``AssetMaterialization`` on that partition with ``verified_unchanged: true``, the same
-  event a run answered by that 304 would have written (``changed: false``, 0 points). Dagster's
-  freshness policy and the partition's status in the UI read materializations only
+- records that GitHub verified it unchanged (a ``304`` to the stored ETag,
+  :mod:`prsync_dagster.fleet`): ``sync_state.last_success_at`` moves
+  (:meth:`~prsync_dagster.warehouse.base.Warehouse.mark_verified`) and each sync asset gets a
+  materialization on that partition with ``verified_unchanged: true`` and 0 points, the event a
+  sync run answered by the same 304 would have written. Dagster's freshness policy and the UI's
+  partition status read materializations only
   (``dagster/_core/definitions/freshness_evaluator.py``), so an observation would let an idle
-  repository look stale; the event's metadata says it came from the probe, not from a run.
+  repository look stale; or
+- names it, with the reason, in the run's output metadata ``needs_run`` (changed, never synced,
+  last sync not ``ok``, no reusable ETag, probe failed).
 
-If the probe cannot run at all (no credentials, warehouse unreachable), the tick falls back to one
-run per repository, as before: a broken probe must never mean a silent day.
+The ``sync_after_probe`` sensor (:mod:`prsync_dagster.automation`) then requests one
+``github_sync`` run per named repository (``run_key`` = repository + day, as before the probe
+existed), so retries, isolation and the failed partition in the UI are those of a run per
+repository; when the probe run fails, ``sync_after_probe_failure`` requests a run for every
+repository: a broken probe never means a silent day.
 """
 
-from __future__ import annotations
+import time
+from datetime import UTC, datetime
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-
-from dagster import AssetMaterialization, DagsterInstance, MetadataValue, RunRequest
+from dagster import (
+    AssetMaterialization,
+    Config,
+    DagsterEventType,
+    DagsterInstance,
+    MetadataValue,
+    OpExecutionContext,
+    Output,
+    RunRequest,
+    job,
+    op,
+)
 from dagster._core.definitions.metadata import RawMetadataValue
+from pydantic import Field
 
 from prsync_dagster.assets import SYNC_ASSET_KEYS
-from prsync_dagster.fleet import DEFAULT_PROBE_CONCURRENCY, Decision, probe_fleet, summarize
+from prsync_dagster.fleet import DEFAULT_PROBE_CONCURRENCY, probe_fleet, summarize
+from prsync_dagster.partitions import registered_repositories
 from prsync_dagster.resources import GitHubResource, WarehouseResource
 from prsync_dagster.settings import Settings
-from prsync_dagster.sync import describe_error
+
+PROBE_JOB_NAME = "probe_repositories"
+#: Tag on the probe run: the UTC day (``YYYY-MM-DD``) its sync runs belong to (their run keys).
+DAY_TAG = "prsync/day"
+#: Output metadata of the probe: normalized ``owner/name`` -> why it needs a sync run.
+NEEDS_RUN = "needs_run"
 
 
-@dataclass
-class DailyPlan:
-    """What one daily tick decided: runs to request, repositories verified, and why."""
+class ProbeConfig(Config):
+    """Run config of the probe (``ops: probe_registered_repositories: config: ...``)."""
 
-    run_requests: list[RunRequest] = field(default_factory=list)
-    verified: list[str] = field(default_factory=list)
-    decisions: list[Decision] = field(default_factory=list)
-    #: Set when the probe could not run and every repository got a run.
-    fallback_reason: str | None = None
-
-    def describe(self) -> str:
-        if self.fallback_reason:
-            return f"probe skipped ({self.fallback_reason}); {len(self.run_requests)} runs requested"
-        counts = ", ".join(f"{reason}: {n}" for reason, n in sorted(summarize(self.decisions).items()))
-        return (
-            f"{len(self.run_requests)} runs requested, {len(self.verified)} repositories verified "
-            f"unchanged without a run ({counts})"
-        )
+    concurrency: int = Field(
+        default=DEFAULT_PROBE_CONCURRENCY,
+        ge=1,
+        le=64,
+        description="Probes in flight at once (GitHub allows at most 100 concurrent requests).",
+    )
 
 
-def plan_daily_sync(
-    instance: DagsterInstance,
-    registered: dict[str, str],
-    day: str,
-    github: GitHubResource,
-    warehouse: WarehouseResource,
-    now: datetime,
-    *,
-    concurrency: int = DEFAULT_PROBE_CONCURRENCY,
-    log: Callable[[str], None] = lambda _message: None,
-) -> DailyPlan:
-    """Probe ``registered`` (normalized name -> partition key) and plan the day's runs.
+@op(
+    name="probe_registered_repositories",
+    description="Probe every registered repository with its stored ETag (free 304s when unchanged); "
+    "record the unchanged ones as verified materializations; name the others in `needs_run`.",
+)
+def probe_registered_repositories(
+    context: OpExecutionContext, config: ProbeConfig, github: GitHubResource, warehouse: WarehouseResource
+) -> Output[dict[str, str]]:
+    """Output: normalized name -> reason, for every repository that needs a sync run today.
 
-    Writes the verifications (warehouse, then asset events) before returning; raises nothing for a
-    repository's or the probe's failure (see the module docstring).
+    Raises (failing the run, hence a run for every repository) when the probe cannot run at all:
+    no credentials, warehouse unreachable. One repository's probe error is that repository's
+    ``probe failed`` reason, never the run's failure.
     """
-    plan = DailyPlan()
+    registered = registered_repositories(context.instance)
+    settings = Settings.from_env()
+    seconds = [time.monotonic()]  # where the time goes: probes, warehouse, asset events
+    with warehouse.open() as store:
+        states = {state.repo: state for state in store.list_states()}
+        decisions = probe_fleet(
+            registered, states, github.client_factory(settings), github.sync_strategy(settings),
+            concurrency=config.concurrency,
+        )  # fmt: skip
+        at = datetime.now(UTC)
+        seconds.append(time.monotonic())
+        verified = store.mark_verified(
+            [(d.repo, d.etag or "", d.probe_url or "") for d in decisions if not d.needs_run], at
+        )
+    seconds.append(time.monotonic())
+    metadata: dict[str, RawMetadataValue] = {
+        "verified_unchanged": True, "changed": False, "not_modified_304": 1, "rate_limit_points": 0,
+        "verified_at": MetadataValue.text(at.isoformat()),
+    }  # fmt: skip
+    for name in verified:
+        for asset_key in SYNC_ASSET_KEYS:
+            context.log_event(AssetMaterialization(asset_key, partition=registered[name], metadata=metadata))
+    seconds.append(time.monotonic())
+    done = set(verified)
+    # unchanged but not recorded: synced or failed since the probe read its state; a run settles it
+    needs_run = {
+        d.repo: d.reason if d.needs_run else "changed since the probe"
+        for d in decisions
+        if d.repo not in done
+    }
+    counts = summarize(decisions)
+    context.log.info(
+        f"{len(needs_run)} repositories need a sync run, {len(done)} verified unchanged: {counts}"
+    )
+    return Output(
+        needs_run,
+        metadata={
+            NEEDS_RUN: MetadataValue.json(needs_run),
+            "repositories": len(decisions),
+            "verified_unchanged": len(done),
+            "reasons": MetadataValue.json(counts),
+            "github_requests": sum(d.requests for d in decisions),
+            "rate_limit_points": sum(d.points for d in decisions),
+            "seconds": MetadataValue.json(
+                {
+                    part: round(b - a, 2)
+                    for part, a, b in zip(
+                        ("probe", "warehouse", "events"), seconds, seconds[1:], strict=False
+                    )
+                }
+            ),
+        },
+    )
 
-    def run_for(name: str, reason: str) -> RunRequest:
-        return RunRequest(
+
+@job(
+    name=PROBE_JOB_NAME,
+    description="The daily sync's first step (04:00 UTC): probe every registered repository; "
+    "the sync_after_probe sensor then starts one github_sync run per repository that needs one.",
+)
+def probe_repositories() -> None:
+    probe_registered_repositories()
+
+
+def probe_outcome(instance: DagsterInstance, run_id: str) -> dict[str, str] | None:
+    """The ``needs_run`` output of a probe run, or ``None`` when it has none (treat as failed)."""
+    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_OUTPUT).records
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        value = event.step_output_data.metadata.get(NEEDS_RUN) if event is not None else None
+        if value is not None and isinstance(value.value, dict):
+            return {str(name): str(reason) for name, reason in value.value.items()}
+    return None
+
+
+def sync_run_requests(instance: DagsterInstance, reasons: dict[str, str] | str, day: str) -> list[RunRequest]:
+    """One ``github_sync`` run request per registered repository named in ``reasons`` (normalized
+    name -> reason), or per registered repository when ``reasons`` is one reason for all."""
+    registered = registered_repositories(instance)
+    wanted = {name: reasons for name in registered} if isinstance(reasons, str) else reasons
+    return [
+        RunRequest(
             run_key=f"{name}@{day}",
             partition_key=registered[name],
             tags={"prsync/trigger": "daily", "prsync/reason": reason},
         )
-
-    try:
-        settings = Settings.from_env()
-        factory = github.client_factory(settings)
-        strategy = github.sync_strategy(settings)
-        with warehouse.open() as store:
-            states = {state.repo: state for state in store.list_states()}
-            plan.decisions = probe_fleet(list(registered), states, factory, strategy, concurrency=concurrency)
-            unchanged = [d for d in plan.decisions if not d.needs_run]
-            plan.verified = store.mark_verified(
-                [(d.repo, d.etag or "", d.probe_url or "") for d in unchanged], now
-            )
-    except Exception as exc:
-        plan.fallback_reason = describe_error(exc)
-        log(f"probe before the daily sync failed, requesting a run per repository: {plan.fallback_reason}")
-        plan.run_requests = [run_for(name, "probe unavailable") for name in registered]
-        return plan
-
-    verified = set(plan.verified)
-    for decision in plan.decisions:
-        if decision.repo in verified:
-            continue
-        # unchanged but not recorded (synced or failed since the probe): a run settles it
-        reason = decision.reason if decision.needs_run else "changed since the probe"
-        plan.run_requests.append(run_for(decision.repo, reason))
-    record_verified(instance, [registered[name] for name in plan.verified], now)
-    log(plan.describe())
-    return plan
-
-
-def record_verified(instance: DagsterInstance, partition_keys: Sequence[str], at: datetime) -> None:
-    """One runless materialization per asset and partition verified unchanged (see module docstring)."""
-    metadata: dict[str, RawMetadataValue] = {
-        "verified_unchanged": True,
-        "changed": False,
-        "not_modified_304": 1,
-        "rate_limit_points": 0,
-        "verified_at": MetadataValue.text(at.isoformat()),
-        "verified_by": MetadataValue.text("daily_github_sync probe (304 to the stored ETag)"),
-    }
-    for key in partition_keys:
-        for asset_key in SYNC_ASSET_KEYS:
-            instance.report_runless_asset_event(
-                AssetMaterialization(asset_key=asset_key, partition=key, metadata=metadata)
-            )
+        for name, reason in sorted(wanted.items())
+        if name in registered  # unregistered since the probe: nothing to run
+    ]

@@ -1,7 +1,9 @@
-"""Issue 11: the daily schedule probes first; idle repositories cost no run and still count fresh.
+"""Issue 11: the daily sync probes first; idle repositories cost no run and still count fresh.
 
-In-process: a real Dagster instance, the real schedule (``build_schedule_context``), PyGithub over
-HTTP to the simulator, a real warehouse (DuckDB and Postgres).
+In-process, the chain the daemon runs: the real schedule (``build_schedule_context``) requests one
+probe run, that run executes (``execute_in_process`` on a real Dagster instance, PyGithub over HTTP
+to the simulator, a real warehouse: DuckDB and Postgres), then the real run status sensor turns its
+outcome into sync run requests.
 """
 
 from __future__ import annotations
@@ -9,14 +11,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from dagster import AssetKey, DagsterInstance, build_schedule_context, instance_for_test
+from dagster import AssetKey, DagsterInstance, RunRequest, instance_for_test
 from github_api_simulator import GitHubSimulator, SimulatorControl
 
-from prsync_dagster.automation import daily_github_sync, evaluate_freshness
-from prsync_dagster.definitions import defs
+from prsync_dagster.automation import evaluate_freshness
 from prsync_dagster.fleet import probe_fleet
 from prsync_dagster.warehouse import open_warehouse
-from prsync_dagster_tests.sync_helpers import client_factory, run_sync
+from prsync_dagster_tests.sync_helpers import client_factory, daily_sync_requests, run_sync
 
 NOW = datetime(2026, 11, 28, 4, 0, tzinfo=UTC)
 REPOS = ["acme/widgets", "acme/gadget-service", "jdoe-dev/sprocket.js"]
@@ -37,15 +38,11 @@ def environment(monkeypatch) -> pytest.MonkeyPatch:
 
 def tick(
     instance: DagsterInstance, sim: GitHubSimulator, warehouse_url: str, monkeypatch: pytest.MonkeyPatch
-) -> list:
-    """One evaluation of the real schedule, configured through the environment like a deployment."""
+) -> list[RunRequest]:
+    """One daily tick, configured through the environment like a deployment: the sync runs requested."""
     monkeypatch.setenv("GITHUB_TOKEN", sim.token)
     monkeypatch.setenv("GITHUB_API_URL", sim.url)
-    monkeypatch.setenv("PRSYNC_WAREHOUSE_URL", warehouse_url)
-    context = build_schedule_context(
-        instance=instance, scheduled_execution_time=NOW, repository_def=defs.get_repository_def()
-    )
-    return list(daily_github_sync.evaluate_tick(context).run_requests or [])
+    return daily_sync_requests(instance, warehouse_url, monkeypatch)
 
 
 def first_sync_all(sim: GitHubSimulator, warehouse_url: str, repos: list[str]) -> None:
@@ -139,17 +136,18 @@ def test_a_failed_last_sync_is_retried_even_when_github_says_unchanged(
     assert state is not None and state.status == "error"  # the failure stays visible
 
 
-def test_without_credentials_every_repository_gets_a_run(
-    instance, duckdb_url: str, environment: pytest.MonkeyPatch
+def test_when_the_probe_run_fails_every_repository_gets_a_run(
+    instance, tmp_path, environment: pytest.MonkeyPatch
 ) -> None:
-    environment.setenv("PRSYNC_WAREHOUSE_URL", duckdb_url)
+    """A broken probe never means a silent day: here the warehouse cannot be opened."""
     instance.add_dynamic_partitions("repositories", REPOS)
-    context = build_schedule_context(
-        instance=instance, scheduled_execution_time=NOW, repository_def=defs.get_repository_def()
+    (tmp_path / "not-a-database.duckdb").write_text("garbage")
+    requests = daily_sync_requests(
+        instance, f"duckdb://{tmp_path.as_posix()}/not-a-database.duckdb", environment
     )
-    requests = list(daily_github_sync.evaluate_tick(context).run_requests or [])
     assert sorted(r.partition_key for r in requests) == sorted(REPOS)
-    assert {r.tags["prsync/reason"] for r in requests} == {"probe unavailable"}
+    assert {r.tags["prsync/reason"] for r in requests} == {"probe run failed"}
+    assert {r.run_key for r in requests} == {f"{repo}@2026-11-28" for repo in REPOS}
 
 
 def test_probes_run_concurrently_and_cost_nothing_when_unchanged(

@@ -8,6 +8,9 @@ a user (GitHub answers 404 for the organisation route), ``GET /users/{owner}/rep
 repositories and forks are left out unless asked: ``owner/*?archived=1&forks=1`` (either
 option alone works too). A list costs one rate-limit point per 100 repositories.
 
+``*/*`` (GitHub App authentication only) means every repository of every installation of the App
+(:meth:`~prsync_dagster.github.client.GitHubClient.installation_repositories`), same options.
+
 Names come back as GitHub spells them and are returned as partition keys (lower-cased).
 """
 
@@ -22,7 +25,7 @@ from prsync_dagster.errors import InvalidRepositoryName, RepositoryNotFound
 from prsync_dagster.github.client import GitHubClient
 from prsync_dagster.repos import normalize_repo
 
-_PATTERN = re.compile(r"^(?P<owner>[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38}))/\*(?:\?(?P<query>.*))?$")
+_PATTERN = re.compile(r"^(?P<owner>\*|[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38}))/\*(?:\?(?P<query>.*))?$")
 _NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 _TRUE = {"1", "true", "yes"}
 
@@ -69,15 +72,18 @@ def discover(client: GitHubClient, pattern: OwnerPattern) -> list[str]:
     Raises :class:`RepositoryNotFound` when neither an organisation nor a user of that name is
     visible, and the client's errors otherwise.
     """
-    try:
-        items = _list_all(client, f"/orgs/{pattern.owner}/repos", {"type": "all", "per_page": 100})
-    except RepositoryNotFound:
+    if pattern.owner == "*":
+        items = client.installation_repositories()
+    else:
         try:
-            items = _list_all(client, f"/users/{pattern.owner}/repos", {"type": "owner", "per_page": 100})
+            items = _list_all(client, f"/orgs/{pattern.owner}/repos", {"type": "all", "per_page": 100})
         except RepositoryNotFound:
-            raise RepositoryNotFound(
-                f"no organisation or user {pattern.owner!r} visible to the token"
-            ) from None
+            try:
+                items = _list_all(client, f"/users/{pattern.owner}/repos", {"type": "owner", "per_page": 100})
+            except RepositoryNotFound:
+                raise RepositoryNotFound(
+                    f"no organisation or user {pattern.owner!r} visible to the token"
+                ) from None
     keys = set()
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("full_name"), str):

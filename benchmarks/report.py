@@ -257,14 +257,26 @@ def build() -> str:
         ]
         parts += [
             "",
-            "## Organisation scale (issue 11): the probe-first daily tick alone, "
-            f"{data['repositories']} repositories",
+            "## Organisation scale (issue 11): the probe inside the schedule tick (the previous, "
+            f"unmerged design), {data['repositories']} repositories",
             "",
             f"Command: `{data['command']}` (file `{path.name}`)",
             "",
             _machine(data) + f" Scenario `{data['scenario']}`, latency {data['latency_ms']} ms.",
             "",
             _table(header, rows),
+        ]
+    for path in sorted(RESULTS_DIR.glob("daily-probe-*.json")):
+        data = json.loads(path.read_text())
+        parts += [
+            "",
+            f"## Organisation scale (issue 11): the daily probe run alone, {data['repositories']} repos",
+            "",
+            f"Command: `{data['command']}` (file `{path.name}`)",
+            "",
+            _machine(data) + f" Scenario `{data['scenario']}`, latency {data['latency_ms']} ms.",
+            "",
+            probe_tables(data),
         ]
     scale_notes = RESULTS_DIR / "SCALE_NOTES.md"
     if scale_notes.exists():
@@ -277,14 +289,14 @@ def build() -> str:
 def scale_table(data: dict[str, Any]) -> str:
     """One row per phase of ``benchmarks/scale.py``."""
     header = [
-        "phase", "wall s", "trigger s", "runs", "of which multi-partition", "failed partitions",
+        "phase", "wall s", "probe run s", "runs", "of which multi-partition", "failed partitions",
         "failed multi-partition runs", "requests", "304s", "points", "peak RSS MB", "fresh", "truth equal",
     ]  # fmt: skip
     rows = [
         [
             p["phase"],
             p["wall_s"],
-            p.get("trigger_s") or "-",
+            (p.get("probe_run") or {}).get("run_s") or p.get("trigger_s") or "-",
             p["runs_launched"],
             p.get("multi_partition_runs", "-"),
             ", ".join(p["failed_partitions"]) or "-",
@@ -299,6 +311,24 @@ def scale_table(data: dict[str, Any]) -> str:
         for p in data["phases"]
     ]
     return _table(header, rows)
+
+
+def probe_tables(data: dict[str, Any]) -> str:
+    """``benchmarks/scale_tick.py``: the probes alone per concurrency, then whole probe runs."""
+    probes = _table(
+        ["probes in flight", "seconds", "unchanged", "requests", "304s", "points"],
+        [[p["concurrency"], p["probe_s"], p["unchanged"], p["requests"], p["not_modified"], p["points"]]
+         for p in data["probes_only"]],
+    )  # fmt: skip
+    header = ["day", "probe run s", "probes s", "warehouse s", "events s", "runs needed", "fresh",
+              "verified events", "requests", "304s", "points"]  # fmt: skip
+    rows = [
+        [t["tick"], t["probe_run_s"], *(t["seconds"][k] for k in ("probe", "warehouse", "events")),
+         t["runs_needed"], t["fresh_repositories"], t["verified_events_pull_requests"], t["requests"],
+         t["not_modified"], t["points"]]
+        for t in data["probe_runs"]
+    ]  # fmt: skip
+    return probes + "\n\n" + _table(header, rows)
 
 
 def main() -> int:

@@ -106,7 +106,9 @@ def probe_registered_repositories(
     done = set(verified)
     # unchanged but not recorded: synced or failed since the probe read its state; a run settles it
     needs_run = {
-        d.repo: d.reason if d.needs_run else "changed since the probe"
+        d.repo: (f"{d.reason}: {d.detail}"[:200] if d.detail else d.reason)
+        if d.needs_run
+        else "changed since the probe"
         for d in decisions
         if d.repo not in done
     }

@@ -35,9 +35,8 @@ from prsync_dagster.github.client import GitHubClient
 from prsync_dagster.github.delta import RepoTarget
 from prsync_dagster.github.rest import probe, probe_url
 from prsync_dagster.github.streams import PROBE_PAGE_SIZE
-from prsync_dagster.secrets import redact
 from prsync_dagster.settings import Strategy
-from prsync_dagster.sync import ClientFactory
+from prsync_dagster.sync import ClientFactory, describe_error
 from prsync_dagster.warehouse.base import SyncState
 
 #: Probes in flight at once. GitHub's secondary limits allow "no more than 100 concurrent
@@ -53,7 +52,7 @@ class Decision:
     """What the probe found for one repository and whether it needs a run.
 
     ``repo`` is the normalized ``owner/name``; ``etag``/``probe_url`` are the stored ones that a
-    304 confirmed (only for ``unchanged``); ``detail`` is a one-line reason (errors redacted).
+    304 confirmed (only for ``unchanged``); ``detail`` is the error's one line (``describe_error``).
     """
 
     repo: str
@@ -126,7 +125,9 @@ def probe_fleet(
             result = probe(client, target, etag, PROBE_PAGE_SIZE[strategy])
         except Exception as exc:
             requests, points = _cost(client, before)
-            return Decision(repo, "probe failed", detail=_describe(exc), requests=requests, points=points)
+            return Decision(
+                repo, "probe failed", detail=describe_error(exc), requests=requests, points=points
+            )
         requests, points = _cost(client, before)
         if result.unchanged:
             return Decision(repo, "unchanged", etag, url, requests=requests, points=points)
@@ -145,10 +146,6 @@ def _cost(client: GitHubClient | None, before: tuple[int, int]) -> tuple[int, in
     if client is None:
         return 0, 0
     return client.stats.requests - before[0], client.stats.points - before[1]
-
-
-def _describe(exc: BaseException) -> str:
-    return redact(" ".join(f"{type(exc).__name__}: {exc}".split()))[:300]
 
 
 def summarize(decisions: Sequence[Decision]) -> dict[str, int]:

@@ -1,8 +1,8 @@
 """Shared benchmark plumbing: an out-of-process simulator, worker subprocesses, truth comparison.
 
 The simulator runs in its own process so that a client's memory high-water mark is the client's
-alone, and each client/phase runs in a fresh worker process so that its ``ru_maxrss`` is not
-inflated by an earlier phase.
+alone, and each client/phase runs in a fresh worker process so that its peak RSS (``VmHWM``) is
+not inflated by an earlier phase.
 """
 
 from __future__ import annotations

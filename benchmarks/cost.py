@@ -17,7 +17,7 @@ truth after every phase.
 
 Requests, 304s and points are counted by the simulator (one ruler for every client); the engine's
 own accounting is kept beside them as a cross-check. Each client/phase runs in a fresh worker
-process whose ``ru_maxrss`` is its peak memory. After each phase the warehouse is compared with the
+process whose ``VmHWM`` is its peak memory. After each phase the warehouse is compared with the
 simulator's truth. ``--quick`` runs a small world for a sanity check in a couple of minutes.
 """
 
@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         "latency_ms": args.latency_ms,
         "seed": args.seed,
         "mutation": {"seed": args.mutation_seed, **MUTATION},
-        "memory_measure": "ru_maxrss (RSS high-water mark) of the worker process running the phase",
+        "memory_measure": "VmHWM (RSS high-water mark) of the worker process running the phase",
         "results": {},
     }
     log(f"starting simulator ({args.scenario}, {args.latency_ms} ms); DuckDB files in {workdir}")

@@ -2,7 +2,7 @@
 
 ``uv run python -m benchmarks.memory`` syncs a 3,000-PR repository and a 10-PR repository
 (``custom`` scenarios, one simulator process each) through the engine, each phase in a fresh worker
-process, and reports the RSS high-water mark (``ru_maxrss``) of each. Goal: the 3,000-PR first
+process, and reports the RSS high-water mark (``VmHWM``) of each. Goal: the 3,000-PR first
 sync peaks within +60 MB of the 10-PR one. P2 (after ``mutate_repo``) and P3 (no change) give the
 requests and points of each phase as well.
 """
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine_info(),
         "scenario": "custom:repos=1,prs_per_repo={3000|10},reviews_per_pr=3",
         "latency_ms": args.latency_ms,
-        "memory_measure": "ru_maxrss (RSS high-water mark) of the worker process running the phase",
+        "memory_measure": "VmHWM (RSS high-water mark) of the worker process running the phase",
         "results": {},
         "acceptance": [],
     }

@@ -1,7 +1,10 @@
 """One client x one phase in a fresh interpreter: ``python -m benchmarks.worker SPEC.json RESULT.json``.
 
-A separate process per phase makes ``ru_maxrss`` (the RSS high-water mark of this process, which
-the kernel keeps for us) a clean measure of what that client needed for that phase alone. The
+A separate process per phase makes the RSS high-water mark of this process a clean measure of what
+that client needed for that phase alone. It is read from ``VmHWM`` in ``/proc/self/status``, not
+from ``ru_maxrss``: Linux carries ``ru_maxrss`` across ``execve`` (``signal->maxrss`` takes the old
+address space's peak), so a worker started by a 170 MB driver reported at least 170 MB whatever
+it used (every phase read 172-174 MB in the first run after the issue-13 query). The
 spec names the client (``rest``, ``graphql``, ``auto`` through the engine, or ``original``), the
 simulator URL and token, the repositories and the warehouse URL.
 """
@@ -17,7 +20,13 @@ from typing import Any
 
 
 def _maxrss_mb() -> float:
-    # Linux reports ru_maxrss in KiB.
+    """This address space's peak RSS in MB (``VmHWM``, KiB; ``ru_maxrss`` where /proc is absent)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 

@@ -24,6 +24,7 @@ from dagster import (
     RunsFilter,
     RunStatusSensorContext,
     RunStatusSensorDefinition,
+    ScheduleDefinition,
     ScheduleEvaluationContext,
     SensorEvaluationContext,
     SensorResult,
@@ -309,13 +310,11 @@ freshness_check_job = define_asset_job(
     description="Runs the per-repository freshness check.",
 )
 
-
-@schedule(
+#: Hourly, so that a repository that falls behind shows within the hour of passing 24 h.
+hourly_freshness_check = ScheduleDefinition(
     name="hourly_freshness_check",
     cron_schedule="0 * * * *",
     execution_timezone="UTC",
     job=freshness_check_job,
     default_status=DefaultScheduleStatus.RUNNING,
 )
-def hourly_freshness_check(context: ScheduleEvaluationContext) -> RunRequest:
-    return RunRequest(run_key=None)

@@ -184,6 +184,9 @@ class RepositorySync:
         self.pull_requests = 0
         self.reviews = 0
         self.timeline_events = 0
+        #: PR number -> (reviews, timeline events) as last written: a PR written twice (it moved
+        #: between REST pages, or ``auto`` fell back to REST mid-fetch) counts once.
+        self._stored: dict[int, tuple[int, int]] = {}
         #: set when this sync reads every PR (clears ``needs_full_refetch`` with its cursor)
         self.full_refetch = False
         self.refetch_reason: str | None = None
@@ -289,12 +292,17 @@ class RepositorySync:
 
     def _write(self, batch: list[PullRequestWithReviews], commit: SyncCommit | None) -> None:
         self.warehouse.write_batch(self.key, batch, self.clock.now(), commit)
-        self.pull_requests += len(batch)
-        self.reviews += sum(len(item.reviews) for item in batch)
-        self.timeline_events += sum(len(item.timeline) for item in batch)
+        self._count(batch)
         self.batches += 1
         if batch:
             self._say("stored", f"{self.key}: stored {self.pull_requests} pull requests so far")
+
+    def _count(self, batch: list[PullRequestWithReviews]) -> None:
+        for item in batch:
+            self._stored[item.pull_request.number] = (len(item.reviews), len(item.timeline))
+        self.pull_requests = len(self._stored)
+        self.reviews = sum(reviews for reviews, _ in self._stored.values())
+        self.timeline_events = sum(events for _, events in self._stored.values())
 
     def _finish(
         self,
@@ -319,6 +327,7 @@ class RepositorySync:
                 "old name (GitHub redirects it)."
             )
         stats = client.stats
+        self._count(batch)  # the report is committed with the last batch, so count it first
         report = SyncReport(
             repo=self.key,
             full_name=target.full_name,
@@ -326,8 +335,8 @@ class RepositorySync:
             fetched_with=fetched_with or "none",
             changed=fetched_with is not None,
             full_refresh=self.options.full_refresh,
-            pull_requests=self.pull_requests + len(batch),
-            reviews=self.reviews + sum(len(item.reviews) for item in batch),
+            pull_requests=self.pull_requests,
+            reviews=self.reviews,
             batches=self.batches + 1,
             requests=stats.requests,
             not_modified=stats.not_modified,
@@ -340,7 +349,7 @@ class RepositorySync:
             started_at=started_at,
             seconds=round(self.clock.monotonic() - started, 3),
             warnings=tuple(self.warnings),
-            timeline_events=self.timeline_events + sum(len(item.timeline) for item in batch),
+            timeline_events=self.timeline_events,
             refetch_reason=self.refetch_reason,
         )
         commit = SyncCommit(

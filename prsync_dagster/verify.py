@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from prsync_dagster.github.records import clean_text
 from prsync_dagster.warehouse.base import Warehouse
+
+Key = TypeVar("Key", int, str)
 
 #: Columns compared with the truth (every contract column except ``repo`` and ``synced_at``).
 PR_FIELDS = (
@@ -87,39 +89,36 @@ def compare_with_truth(truth: dict[str, Any], warehouse: Warehouse, repo: str) -
     stored_prs = {pr.number: pr for pr in warehouse.pull_requests(key)}
     true_prs = {pr["number"]: pr for pr in truth["pull_requests"]}
     diff.true_prs = len(true_prs)
-    diff.prs_missing = sorted(true_prs.keys() - stored_prs.keys())
-    diff.prs_extra = sorted(stored_prs.keys() - true_prs.keys())
+    diff.prs_missing, diff.prs_extra, diff.prs_stale = _compare(stored_prs, true_prs, PR_FIELDS)
     for number in sorted(true_prs.keys() & stored_prs.keys()):
-        stale = _differing(stored_prs[number], true_prs[number], PR_FIELDS)
         if stored_prs[number].repo_id != truth["repo_id"]:
-            stale.append(f"repo_id: stored {stored_prs[number].repo_id}, truth {truth['repo_id']}")
-        if stale:
-            diff.prs_stale[number] = stale
+            stale = f"repo_id: stored {stored_prs[number].repo_id}, truth {truth['repo_id']}"
+            diff.prs_stale.setdefault(number, []).append(stale)
     stored_reviews = {review.id: review for review in warehouse.reviews(key)}
     true_reviews = {review["id"]: review for review in truth["reviews"]}
     diff.true_reviews = len(true_reviews)
-    diff.reviews_missing = [
-        (review_id, true_reviews[review_id]["pr_number"])
-        for review_id in sorted(true_reviews.keys() - stored_reviews.keys())
-    ]
-    diff.reviews_extra = sorted(stored_reviews.keys() - true_reviews.keys())
-    for review_id in sorted(true_reviews.keys() & stored_reviews.keys()):
-        stale = _differing(stored_reviews[review_id], true_reviews[review_id], REVIEW_FIELDS)
-        if stale:
-            diff.reviews_stale[review_id] = stale
+    missing, diff.reviews_extra, diff.reviews_stale = _compare(stored_reviews, true_reviews, REVIEW_FIELDS)
+    diff.reviews_missing = [(review_id, true_reviews[review_id]["pr_number"]) for review_id in missing]
     stored_events = {event.node_id: event for event in warehouse.timeline(key)}
     true_events = {event["node_id"]: event for event in truth["timeline"]}
     diff.true_timeline = len(true_events)
-    diff.timeline_missing = [
-        (node_id, true_events[node_id]["pr_number"])
-        for node_id in sorted(true_events.keys() - stored_events.keys())
-    ]
-    diff.timeline_extra = sorted(stored_events.keys() - true_events.keys())
-    for node_id in sorted(true_events.keys() & stored_events.keys()):
-        stale = _differing(stored_events[node_id], true_events[node_id], TIMELINE_FIELDS)
-        if stale:
-            diff.timeline_stale[node_id] = stale
+    missing_events, diff.timeline_extra, diff.timeline_stale = _compare(
+        stored_events, true_events, TIMELINE_FIELDS
+    )
+    diff.timeline_missing = [(node_id, true_events[node_id]["pr_number"]) for node_id in missing_events]
     return diff
+
+
+def _compare(
+    stored: dict[Key, Any], true: dict[Key, dict[str, Any]], fields: tuple[str, ...]
+) -> tuple[list[Key], list[Key], dict[Key, list[str]]]:
+    """(missing keys, extra keys, key -> differing fields) of one table, keys sorted."""
+    stale = {
+        key: found
+        for key in sorted(true.keys() & stored.keys())
+        if (found := _differing(stored[key], true[key], fields))
+    }
+    return sorted(true.keys() - stored.keys()), sorted(stored.keys() - true.keys()), stale
 
 
 def _differing(stored: Any, true: dict[str, Any], fields: tuple[str, ...]) -> list[str]:

@@ -307,18 +307,23 @@ def test_graphql_timeout_in_a_200_answer_shrinks_the_page(
     assert differences(simulator, warehouse, REPO) == []
 
 
-def _partial_answer(sim: GitHubSimulator) -> dict[str, Any]:
-    """A real first page from the simulator with one PR replaced by null and a FORBIDDEN error."""
+def _first_page(sim: GitHubSimulator, first: int = 100) -> dict[str, Any]:
+    """A real first page of the product's query, as the simulator answers it."""
     from prsync_dagster.github.graphql import PULL_REQUESTS_QUERY
 
-    variables = {"owner": "Acme", "name": "Widgets", "first": 100, "after": None}
-    answer = requests.post(
+    variables = {"owner": "Acme", "name": "Widgets", "first": first, "after": None}
+    answer: dict[str, Any] = requests.post(
         f"{sim.url}/graphql",
         json={"query": PULL_REQUESTS_QUERY, "variables": variables},
         headers={"Authorization": f"bearer {sim.token}"},
         timeout=30,
     ).json()
-    partial = copy.deepcopy(answer)
+    return answer
+
+
+def _partial_answer(sim: GitHubSimulator) -> dict[str, Any]:
+    """A real first page from the simulator with one PR replaced by null and a FORBIDDEN error."""
+    partial = copy.deepcopy(_first_page(sim))
     partial["data"]["repository"]["pullRequests"]["nodes"][3] = None
     partial["errors"] = [
         {"type": "FORBIDDEN", "path": ["repository", "pullRequests", "nodes", 3], "message": SAML}
@@ -334,6 +339,22 @@ def test_partial_graphql_data_makes_auto_fetch_over_rest(
     report = run_sync(simulator, warehouse, REPO, strategy="auto")
     assert report.fetched_with == "rest"
     assert any("FORBIDDEN" in warning and "over REST" in warning for warning in report.warnings)
+    assert differences(simulator, warehouse, REPO) == []
+
+
+def test_partial_data_on_a_later_page_refetches_over_rest_and_counts_each_pr_once(
+    simulator: GitHubSimulator, warehouse: Warehouse
+) -> None:
+    """The fallback restarts from the same ``since``, rewriting PRs already stored from GraphQL."""
+    first, partial = _first_page(simulator, first=21), _partial_answer(simulator)
+    simulator.script_responses(
+        "POST /graphql", [{"status": 200, "body": first}, {"status": 200, "body": partial}]
+    )
+    report = run_sync(simulator, warehouse, REPO, strategy="auto", batch_size=10)
+    assert report.fetched_with == "rest"
+    truth = simulator.truth(REPO)
+    assert report.pull_requests == len(truth["pull_requests"]) == 120
+    assert report.reviews == len(truth["reviews"])
     assert differences(simulator, warehouse, REPO) == []
 
 

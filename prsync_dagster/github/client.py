@@ -453,15 +453,7 @@ def _cause(exc: BaseException) -> str:
     lowered = text.lower()
     if "refused" in lowered:
         return "connection refused"
-    if any(
-        words in lowered
-        for words in (
-            "name or service not known",
-            "failed to resolve",
-            "nodename nor servname",
-            "name resolution",
-        )
-    ):
+    if any(words in lowered for words in _DNS_WORDS):
         return "DNS lookup failed (no such host)"
     if "certificate" in lowered or "ssl" in lowered:
         match = re.search(r"certificate verify failed: ([^(\]')\"]+)", text, re.IGNORECASE)

@@ -8,7 +8,8 @@
 - ``auto`` (default): GraphQL, falling back to REST for this sync where GraphQL cannot serve the
   repository: no GraphQL API on the server (404/410/501), or answers with partial data and errors
   such as ``FORBIDDEN`` on some nodes (issue 9.4). The fallback restarts the fetch over REST from
-  the same ``since``: rows already written are written again, identically (upserts).
+  the same ``since``: rows already written are written again, identically (upserts), and counted
+  once in the report.
 """
 
 from __future__ import annotations

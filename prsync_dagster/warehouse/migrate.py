@@ -1,10 +1,12 @@
 """Versioned schema migrations: SQL files in ``migrations/``, applied once, recorded in the database.
 
-A migration is ``NNNN_name.sql`` (one text for every dialect) or ``NNNN_name.<dialect>.sql`` (one
-text per dialect, where types differ, e.g. JSON vs JSONB). Applied versions are recorded in
-``github.schema_migrations``; pending ones run in version order inside the caller's transaction, so
-a failing migration leaves nothing behind. Running the runner again is a no-op. Exclusion between
-processes is the caller's job: a Postgres advisory lock, or DuckDB's own one-process-per-file lock.
+A migration is ``NNNN_name.sql``, one text for every dialect in which ``${name}`` placeholders
+stand for the types that differ (:data:`DIALECT_TYPES`, e.g. JSON vs JSONB), or
+``NNNN_name.<dialect>.sql`` where the statements themselves differ (DuckDB cannot alter a CHECK
+constraint). Applied versions are recorded in ``github.schema_migrations``; pending ones run in
+version order inside the caller's transaction, so a failing migration leaves nothing behind. Running
+the runner again is a no-op. Exclusion between processes is the caller's job: a Postgres advisory
+lock, or DuckDB's own one-process-per-file lock.
 """
 
 from __future__ import annotations
@@ -13,11 +15,18 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
+from string import Template
 from typing import Any, Protocol
 
 from prsync_dagster.errors import WarehouseError
 
 DIALECTS = ("duckdb", "postgres")
+
+#: What a shared migration's ``${name}`` placeholders become in each dialect.
+DIALECT_TYPES: dict[str, dict[str, str]] = {
+    "duckdb": {"json": "JSON", "text_array": "VARCHAR[]", "empty_array": "[]"},
+    "postgres": {"json": "JSONB", "text_array": "TEXT[]", "empty_array": "'{}'"},
+}
 
 _FILE_NAME = re.compile(r"(?P<version>\d{4})_(?P<name>[a-z0-9_]+?)(?:\.(?P<dialect>duckdb|postgres))?\.sql")
 
@@ -58,7 +67,9 @@ def load_migrations(dialect: str) -> list[Migration]:
             continue
         version = int(match["version"])
         specific = match["dialect"] is not None
-        migration = Migration(version=version, name=match["name"], sql=entry.read_text(encoding="utf-8"))
+        text = entry.read_text(encoding="utf-8")
+        sql = text if specific else Template(text).substitute(DIALECT_TYPES[dialect])
+        migration = Migration(version=version, name=match["name"], sql=sql)
         previous = found.get(version)
         if previous is not None and previous[0] == specific:
             raise WarehouseError(f"two migrations share version {version:04d} for {dialect}")

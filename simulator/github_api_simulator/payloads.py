@@ -147,7 +147,7 @@ def label(repo: Repo, lab: Label) -> dict[str, Any]:
     return {
         "id": lab.id,
         "node_id": lab.node_id,
-        "url": f"{API}/repos/{repo.full_name}/labels/{quote(lab.name)}",
+        "url": f"{API}/repos/{repo.full_name}/labels/{quote(lab.name, errors='surrogatepass')}",
         "name": lab.name,
         "color": lab.color,
         "default": lab.default,

@@ -869,3 +869,13 @@ def test_pygithub_reads_timeline_review_requests_and_full_pulls(simulator: GitHu
     assert kinds[-3:] == ["review_requested", "review_requested", "labeled"]
     truth = [t for t in sim.truth(full_name)["timeline"] if t["pr_number"] == number]
     assert truth[-1]["requested_team"] == "platform-reviewers" and truth[-2]["requested_reviewer"] == "alice"
+
+
+def test_a_label_with_a_lone_surrogate_is_served(rich: tuple[GitHubSimulator, Client]) -> None:
+    """JSON can carry an unpaired surrogate (the product cleans it: records.clean_text); the label's
+    URL must still be built (quote() of a lone surrogate raised UnicodeEncodeError)."""
+    sim, client = rich
+    full_name, number = find_pull(sim, lambda p: p.state == "open")
+    sim.add_label(full_name, number, "bad \ud800 label")
+    labels = client.get(f"/repos/{full_name}/pulls/{number}").json()["labels"]
+    assert any(label["name"] == "bad \ud800 label" and "%ED%A0%80" in label["url"] for label in labels)

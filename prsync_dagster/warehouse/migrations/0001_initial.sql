@@ -1,4 +1,5 @@
--- Schema github, DuckDB flavour. Keep in step with 0001_initial.postgres.sql (same tables and columns).
+-- Schema github. One text for both dialects: the placeholders (dollar, name in braces) are the
+-- types that differ, filled in per dialect by prsync_dagster/warehouse/migrate.py (DIALECT_TYPES).
 
 CREATE TABLE IF NOT EXISTS github.pull_requests (
     repo          TEXT        NOT NULL,  -- lower-cased owner/name: the Dagster partition key
@@ -21,8 +22,6 @@ CREATE TABLE IF NOT EXISTS github.pull_requests (
     PRIMARY KEY (repo, number)
 );
 
--- No (repo, updated_at) index here, unlike Postgres: DuckDB answers range filters from zone maps,
--- and its ART indexes only pay off for point lookups while costing memory and write time.
 
 CREATE TABLE IF NOT EXISTS github.pull_request_reviews (
     repo          TEXT        NOT NULL,
@@ -55,5 +54,5 @@ CREATE TABLE IF NOT EXISTS github.sync_state (
     last_error       TEXT,
     last_error_at    TIMESTAMPTZ,
     strategy         TEXT,
-    last_report      JSON
+    last_report      ${json}
 );

@@ -1,4 +1,4 @@
--- Issue 13 (review metrics), postgres flavour. Keep in step with the other dialect's 0002 file.
+-- Issue 13 (review metrics). One text for both dialects (placeholders: see 0001_initial.sql).
 -- Adds the review-metrics columns (CONTRACT.md, "Review-metrics data"), the timeline table, and a
 -- flag that makes the next sync of every repository synced before this upgrade a full refetch,
 -- so that its old rows gain the new fields (the flag is cleared with that refetch's cursor).
@@ -10,10 +10,10 @@ ALTER TABLE github.pull_requests ADD COLUMN changed_files INTEGER;
 ALTER TABLE github.pull_requests ADD COLUMN commits INTEGER;
 ALTER TABLE github.pull_requests ADD COLUMN comments INTEGER;
 -- Lists: native arrays, sorted, never NULL (empty when none).
-ALTER TABLE github.pull_requests ADD COLUMN labels TEXT[] NOT NULL DEFAULT '{}';
-ALTER TABLE github.pull_requests ADD COLUMN assignees TEXT[] NOT NULL DEFAULT '{}';
-ALTER TABLE github.pull_requests ADD COLUMN requested_reviewers TEXT[] NOT NULL DEFAULT '{}';
-ALTER TABLE github.pull_requests ADD COLUMN requested_teams TEXT[] NOT NULL DEFAULT '{}';
+ALTER TABLE github.pull_requests ADD COLUMN labels ${text_array} NOT NULL DEFAULT ${empty_array};
+ALTER TABLE github.pull_requests ADD COLUMN assignees ${text_array} NOT NULL DEFAULT ${empty_array};
+ALTER TABLE github.pull_requests ADD COLUMN requested_reviewers ${text_array} NOT NULL DEFAULT ${empty_array};
+ALTER TABLE github.pull_requests ADD COLUMN requested_teams ${text_array} NOT NULL DEFAULT ${empty_array};
 ALTER TABLE github.pull_requests ADD COLUMN merged_by_login TEXT;
 ALTER TABLE github.pull_requests ADD COLUMN merge_commit_sha TEXT;
 ALTER TABLE github.pull_requests ADD COLUMN head_sha TEXT;
@@ -59,5 +59,6 @@ ALTER TABLE github.sync_state ADD COLUMN needs_full_refetch BOOLEAN NOT NULL DEF
 -- Every repository with stored state predates the new columns: refetch it in full once.
 UPDATE github.sync_state SET needs_full_refetch = true;
 
--- Served only Warehouse.recent_pull_request_numbers, which nothing called (removed).
+-- Postgres databases created by the first release have this index (it served only
+-- Warehouse.recent_pull_request_numbers, which nothing called; removed).
 DROP INDEX IF EXISTS github.pull_requests_repo_updated_at_idx;

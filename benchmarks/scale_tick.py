@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             for concurrency in args.concurrency:
                 sim.control.reset_stats()
                 started = time.monotonic()
-                decisions = probe_fleet(repos, states, factory, "auto", concurrency=concurrency)
+                decisions, _, _ = probe_fleet(repos, states, factory, "auto", concurrency=concurrency)
                 probes.append({
                     "concurrency": concurrency, "probe_s": round(time.monotonic() - started, 2),
                     "unchanged": sum(1 for d in decisions if not d.needs_run),

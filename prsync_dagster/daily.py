@@ -25,6 +25,7 @@ repository: a broken probe never means a silent day.
 """
 
 import time
+from collections import Counter
 from datetime import UTC, datetime
 
 from dagster import (
@@ -43,7 +44,7 @@ from dagster._core.definitions.metadata import RawMetadataValue
 from pydantic import Field
 
 from prsync_dagster.assets import SYNC_ASSET_KEYS
-from prsync_dagster.fleet import DEFAULT_PROBE_CONCURRENCY, probe_fleet, summarize
+from prsync_dagster.fleet import DEFAULT_PROBE_CONCURRENCY, probe_fleet
 from prsync_dagster.partitions import registered_repositories
 from prsync_dagster.resources import GitHubResource, WarehouseResource
 from prsync_dagster.settings import Settings
@@ -85,7 +86,7 @@ def probe_registered_repositories(
     seconds = [time.monotonic()]  # where the time goes: probes, warehouse, asset events
     with warehouse.open() as store:
         states = {state.repo: state for state in store.list_states()}
-        decisions = probe_fleet(
+        decisions, requests, points = probe_fleet(
             registered, states, github.client_factory(settings), github.sync_strategy(settings),
             concurrency=config.concurrency,
         )  # fmt: skip
@@ -112,7 +113,7 @@ def probe_registered_repositories(
         for d in decisions
         if d.repo not in done
     }
-    counts = summarize(decisions)
+    counts: dict[str, int] = dict(Counter(d.reason for d in decisions))
     context.log.info(
         f"{len(needs_run)} repositories need a sync run, {len(done)} verified unchanged: {counts}"
     )
@@ -123,8 +124,8 @@ def probe_registered_repositories(
             "repositories": len(decisions),
             "verified_unchanged": len(done),
             "reasons": MetadataValue.json(counts),
-            "github_requests": sum(d.requests for d in decisions),
-            "rate_limit_points": sum(d.points for d in decisions),
+            "github_requests": requests,
+            "rate_limit_points": points,
             "seconds": MetadataValue.json(
                 {
                     part: round(b - a, 2)

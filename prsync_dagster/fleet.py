@@ -26,7 +26,7 @@ Pure Python (no Dagster), so that it is tested and benchmarked without an instan
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
@@ -60,9 +60,6 @@ class Decision:
     etag: str | None = None
     probe_url: str | None = None
     detail: str = ""
-    #: Requests this probe made and rate-limit points it cost (0 for a 304).
-    requests: int = 0
-    points: int = 0
 
     @property
     def needs_run(self) -> bool:
@@ -89,8 +86,9 @@ def probe_fleet(
     strategy: Strategy,
     *,
     concurrency: int = DEFAULT_PROBE_CONCURRENCY,
-) -> list[Decision]:
-    """Probe ``repos`` (normalized names) concurrently; one :class:`Decision` each, in input order.
+) -> tuple[list[Decision], int, int]:
+    """Probe ``repos`` (normalized names) concurrently: one :class:`Decision` each, in input order,
+    and the requests and rate-limit points all the probes cost (a 304 costs no point).
 
     Only repositories with a reusable ETag are probed (the others need a run whatever GitHub says).
     Each worker thread keeps one client per owner (connection reuse; a GitHub App needs the
@@ -117,40 +115,16 @@ def probe_fleet(
         if isinstance(found, str):
             return Decision(repo, found)
         target, etag, url = found
-        client: GitHubClient | None = None
-        before = (0, 0)
         try:
-            client = client_for(target.owner)
-            before = (client.stats.requests, client.stats.points)
-            result = probe(client, target, etag, PROBE_PAGE_SIZE[strategy])
+            result = probe(client_for(target.owner), target, etag, PROBE_PAGE_SIZE[strategy])
         except Exception as exc:
-            requests, points = _cost(client, before)
-            return Decision(
-                repo, "probe failed", detail=describe_error(exc), requests=requests, points=points
-            )
-        requests, points = _cost(client, before)
-        if result.unchanged:
-            return Decision(repo, "unchanged", etag, url, requests=requests, points=points)
-        return Decision(repo, "changed", requests=requests, points=points)
+            return Decision(repo, "probe failed", detail=describe_error(exc))
+        return Decision(repo, "unchanged", etag, url) if result.unchanged else Decision(repo, "changed")
 
     try:
         with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="prsync-probe") as pool:
-            return list(pool.map(one, names))
+            decisions = list(pool.map(one, names))
     finally:
         for client in clients:
             client.close()
-
-
-def _cost(client: GitHubClient | None, before: tuple[int, int]) -> tuple[int, int]:
-    """(requests, points) of this probe: per-thread clients serve one probe at a time."""
-    if client is None:
-        return 0, 0
-    return client.stats.requests - before[0], client.stats.points - before[1]
-
-
-def summarize(decisions: Sequence[Decision]) -> dict[str, int]:
-    """How many repositories got each reason (for logs and the tick's description)."""
-    counts: dict[str, int] = {}
-    for decision in decisions:
-        counts[decision.reason] = counts.get(decision.reason, 0) + 1
-    return counts
+    return decisions, sum(c.stats.requests for c in clients), sum(c.stats.points for c in clients)

@@ -159,7 +159,7 @@ def test_probes_run_concurrently_and_cost_nothing_when_unchanged(
     with open_warehouse(duckdb_url) as warehouse:
         states = {s.repo: s for s in warehouse.list_states()}
     simulator_control.reset_stats()
-    decisions = probe_fleet(REPOS, states, client_factory(simulator), "auto", concurrency=3)
+    decisions, requests, points = probe_fleet(REPOS, states, client_factory(simulator), "auto", concurrency=3)
     assert [d.reason for d in decisions] == ["unchanged"] * 3
-    assert sum(d.points for d in decisions) == 0
+    assert (requests, points) == (3, 0)
     assert simulator_control.stats()["not_modified"] == 3

@@ -228,9 +228,118 @@ def build() -> str:
             "",
             render(data),
         ]
+    for path in sorted(RESULTS_DIR.glob("scale-*.json")):
+        data = json.loads(path.read_text())
+        parts += [
+            "",
+            f"## Organisation scale (issue 11): design `{data['design']}`, "
+            f"{data['repositories']} repositories x {data['prs_per_repo']} PRs",
+            "",
+            f"Command: `{data.get('command', 'uv run python -m benchmarks.scale')}` (file `{path.name}`)",
+            "",
+            _machine(data) + f" Scenario `{data.get('scenario', '-')}`, latency {data.get('latency_ms')} ms.",
+            "",
+            scale_table(data),
+        ]
+    for path in sorted(RESULTS_DIR.glob("daily-tick-*.json")):
+        data = json.loads(path.read_text())
+        header = [
+            "tick",
+            "seconds",
+            "runs requested",
+            "fresh",
+            "verified events",
+            "requests",
+            "304s",
+            "points",
+        ]
+        rows = [
+            [
+                t["tick"],
+                t["tick_s"],
+                t["runs_requested"],
+                t["fresh_repositories"],
+                t["verified_events_pull_requests"],
+                t["requests"],
+                t["not_modified"],
+                t["points"],
+            ]  # fmt: skip
+            for t in data["ticks"]
+        ]
+        parts += [
+            "",
+            "## Organisation scale (issue 11): the probe inside the schedule tick (the previous, "
+            f"unmerged design), {data['repositories']} repositories",
+            "",
+            f"Command: `{data['command']}` (file `{path.name}`)",
+            "",
+            _machine(data) + f" Scenario `{data['scenario']}`, latency {data['latency_ms']} ms.",
+            "",
+            _table(header, rows),
+        ]
+    for path in sorted(RESULTS_DIR.glob("daily-probe-*.json")):
+        data = json.loads(path.read_text())
+        parts += [
+            "",
+            f"## Organisation scale (issue 11): the daily probe run alone, {data['repositories']} repos",
+            "",
+            f"Command: `{data['command']}` (file `{path.name}`)",
+            "",
+            _machine(data) + f" Scenario `{data['scenario']}`, latency {data['latency_ms']} ms.",
+            "",
+            probe_tables(data),
+        ]
+    scale_notes = RESULTS_DIR / "SCALE_NOTES.md"
+    if scale_notes.exists():
+        parts += ["", scale_notes.read_text().rstrip()]
     if NOTES_MD.exists():
         parts += ["", NOTES_MD.read_text().rstrip()]
     return "\n".join(parts) + "\n"
+
+
+def scale_table(data: dict[str, Any]) -> str:
+    """One row per phase of ``benchmarks/scale.py``."""
+    header = [
+        "phase", "wall s", "probe run s", "runs", "of which multi-partition", "failed partitions",
+        "failed multi-partition runs", "requests", "304s", "points", "peak RSS MB", "fresh", "truth equal",
+    ]  # fmt: skip
+    rows = [
+        [
+            p["phase"],
+            p["wall_s"],
+            (p.get("probe_run") or {}).get("run_s") or p.get("trigger_s") or "-",
+            p["runs_launched"],
+            p.get("multi_partition_runs", "-"),
+            ", ".join(p["failed_partitions"]) or "-",
+            ", ".join(p.get("failed_multi_partition_runs", [])) or "-",
+            p["requests"],
+            p["not_modified"],
+            p["points"],
+            p["peak_rss_mb"],
+            p["fresh_repositories"],
+            "yes" if p["truth_equal"] else "NO",
+        ]  # fmt: skip
+        for p in data["phases"]
+    ]
+    return _table(header, rows)
+
+
+def probe_tables(data: dict[str, Any]) -> str:
+    """``benchmarks/scale_tick.py``: the probes alone per concurrency, then whole probe runs."""
+    probes = _table(
+        ["probes in flight", "seconds", "unchanged", "requests", "304s", "points"],
+        [[p["concurrency"], p["probe_s"], p["unchanged"], p["requests"], p["not_modified"], p["points"]]
+         for p in data["probes_only"]],
+    )  # fmt: skip
+    header = ["day", "probe run s", "probes s", "warehouse s", "events s", "runs needed", "fresh",
+              "verified events", "requests", "304s", "points"]  # fmt: skip
+    rows = [
+        [t["tick"], t["probe_run_s"], *(t["seconds"][k] for k in ("probe", "warehouse", "events")),
+         t["runs_needed"], t["fresh_repositories"], t["verified_events_pull_requests"], t["requests"],
+         t["not_modified"], t["points"]]
+        for t in data["probe_runs"]
+    ]  # fmt: skip
+    return probes + "\n\n" + _table(header, rows)
 
 
 def main() -> int:

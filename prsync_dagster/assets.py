@@ -14,6 +14,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
+    BackfillPolicy,
     Backoff,
     Config,
     DagsterExecutionInterruptedError,
@@ -28,6 +29,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from prsync_dagster.batch import BATCH_SIZE, sync_batch
 from prsync_dagster.errors import RateLimitedError, is_permanent
 from prsync_dagster.observability import report_sync_error
 from prsync_dagster.partitions import repositories
@@ -39,6 +41,8 @@ from prsync_dagster.sync import SyncOptions, SyncReport, describe_error, sync_re
 PULL_REQUESTS = AssetKey(["github", "pull_requests"])
 PULL_REQUEST_REVIEWS = AssetKey(["github", "pull_request_reviews"])
 PULL_REQUEST_TIMELINE = AssetKey(["github", "pull_request_timeline"])
+#: The assets one sync materializes (a runless event for a partition covers all of them).
+SYNC_ASSET_KEYS = (PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE)
 GROUP = "github"
 #: GitHub's secondary limits punish concurrency: steps that call GitHub share this pool.
 GITHUB_POOL = "github_api"
@@ -103,6 +107,8 @@ class SyncConfig(Config):
     can_subset=False,
     retry_policy=RetryPolicy(max_retries=3, delay=30, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS),
     pool=GITHUB_POOL,
+    # issue 11: a backfill runs up to BATCH_SIZE partitions per run (see prsync_dagster/batch.py)
+    backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=BATCH_SIZE),
 )
 def sync_github_repository(
     context: AssetExecutionContext,
@@ -115,8 +121,13 @@ def sync_github_repository(
     Failures carry the engine's one-line reason (the same text as ``sync_state.last_error`` and
     the CLI): errors no retry can fix (:func:`prsync_dagster.errors.is_permanent`) fail at once,
     others are retried by the ``RetryPolicy``; a rate limit beyond the wait cap reschedules the
-    attempt after the reset; interrupts (run termination) are never retried.
+    attempt after the reset; interrupts (run termination) are never retried. A run of several
+    partitions (a backfill, a registration of many repositories) syncs each of them, see
+    :func:`prsync_dagster.batch.sync_batch`.
     """
+    if context.has_partition_key_range and len(context.partition_keys) > 1:
+        yield from sync_batch(context, context.partition_keys, config.full_refresh, github, warehouse)
+        return
     try:
         repo = normalize_repo(context.partition_key)
         settings = Settings.from_env()
@@ -142,27 +153,20 @@ def sync_github_repository(
         raise Failure(description=describe_error(exc), allow_retries=not is_permanent(exc)) from exc
     for warning in report.warnings:
         context.log.warning(warning)
-    common = report_metadata(report)
-    yield MaterializeResult(
-        asset_key=PULL_REQUESTS,
-        metadata={
-            "dagster/row_count": pull_requests,
-            "pull_requests_upserted": report.pull_requests,
-            **common,
-        },
-    )
-    yield MaterializeResult(
-        asset_key=PULL_REQUEST_REVIEWS,
-        metadata={"dagster/row_count": reviews, "reviews_upserted": report.reviews, **common},
-    )
-    yield MaterializeResult(
-        asset_key=PULL_REQUEST_TIMELINE,
-        metadata={
-            "dagster/row_count": timeline_events,
-            "timeline_events_upserted": report.timeline_events,
-            **common,
-        },
-    )
+    upserted = (report.pull_requests, report.reviews, report.timeline_events)
+    yield from sync_results((pull_requests, reviews, timeline_events), upserted, report_metadata(report))
+
+
+def sync_results(
+    rows: tuple[int, int, int], upserted: tuple[int, int, int], common: dict[str, Any]
+) -> Iterator[MaterializeResult]:
+    """One materialization per sync asset: rows now stored and rows upserted (PRs, reviews,
+    timeline events), with the sync's ``common`` figures."""
+    names = ("pull_requests_upserted", "reviews_upserted", "timeline_events_upserted")
+    for asset_key, name, count, done in zip(SYNC_ASSET_KEYS, names, rows, upserted, strict=True):
+        yield MaterializeResult(
+            asset_key=asset_key, metadata={"dagster/row_count": count, name: done, **common}
+        )
 
 
 def report_metadata(report: SyncReport) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from dagster import (
+    AddDynamicPartitionsRequest,
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
@@ -17,9 +18,12 @@ from dagster import (
     DagsterRunStatus,
     DefaultScheduleStatus,
     DefaultSensorStatus,
+    DeleteDynamicPartitionsRequest,
     MetadataValue,
     RunRequest,
     RunsFilter,
+    RunStatusSensorContext,
+    RunStatusSensorDefinition,
     ScheduleDefinition,
     ScheduleEvaluationContext,
     SensorEvaluationContext,
@@ -27,17 +31,21 @@ from dagster import (
     SkipReason,
     asset_check,
     define_asset_job,
+    run_status_sensor,
     schedule,
     sensor,
 )
 
 from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUESTS
+from prsync_dagster.batch import batch_run_requests, settle_failed_batch
+from prsync_dagster.daily import DAY_TAG, probe_outcome, probe_repositories, sync_run_requests
 from prsync_dagster.errors import InvalidRepositoryName
 from prsync_dagster.metrics.assets import PULL_REQUEST_METRICS
-from prsync_dagster.partitions import REPOSITORIES, repositories
+from prsync_dagster.partitions import REPOSITORIES, registered_repositories, repositories
 from prsync_dagster.repos import normalize_repo
-from prsync_dagster.resources import WarehouseResource
+from prsync_dagster.resources import WarehouseResource, github_from_env, warehouse_from_env
 from prsync_dagster.settings import Settings
+from prsync_dagster.tracking import tracked
 from prsync_dagster.warehouse.base import SyncState
 
 SYNC_JOB_NAME = "github_sync"
@@ -57,26 +65,6 @@ github_sync_job = define_asset_job(
     description="Sync one repository partition: pull requests, reviews and timeline events changed since "
     "its last sync, then that repository's review metrics.",
 )
-
-
-def registered_repositories(instance: DagsterInstance) -> dict[str, str]:
-    """Registered repositories: normalized ``owner/name`` -> the partition key to run.
-
-    The UI's "Add partition" accepts any spelling (``Octo-Org/Hello-World``); the asset stores rows
-    under the lower-cased name, so a repository counts once whatever its key's spelling (the
-    lower-case key wins if both exist). Keys that are not repository names are left out (see
-    :func:`invalid_partition_keys`). Every tick runs the partition key returned here, never the
-    normalized name, which need not exist as a partition (issue 9.3).
-    """
-    registered: dict[str, str] = {}
-    for key in sorted(instance.get_dynamic_partitions(REPOSITORIES)):
-        try:
-            name = normalize_repo(key)
-        except InvalidRepositoryName:
-            continue
-        if name not in registered or key == name:
-            registered[name] = key
-    return registered
 
 
 def invalid_partition_keys(instance: DagsterInstance) -> dict[str, str]:
@@ -106,15 +94,54 @@ def repositories_syncing(instance: DagsterInstance) -> set[str]:
     name="daily_github_sync",
     cron_schedule="0 4 * * *",
     execution_timezone="UTC",
-    job=github_sync_job,
+    job=probe_repositories,
     default_status=DefaultScheduleStatus.RUNNING,
-    description="04:00 UTC: one run per registered repository, so one failure never blocks another.",
+    description="04:00 UTC: one run of probe_repositories, which probes every registered repository "
+    "with its stored ETag and records the unchanged ones fresh; the sync_after_probe sensor then starts "
+    "one github_sync run per repository that changed, never synced, last failed or could not be probed "
+    "(issue 11: idle repositories cost no run; the probe runs outside the tick's 60 s limit).",
 )
-def daily_github_sync(context: ScheduleEvaluationContext) -> Iterator[RunRequest]:
+def daily_github_sync(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
     scheduled = context.scheduled_execution_time or datetime.now(UTC)
     day = scheduled.astimezone(UTC).strftime("%Y-%m-%d")
-    for name, key in registered_repositories(context.instance).items():
-        yield RunRequest(run_key=f"{name}@{day}", partition_key=key, tags={"prsync/trigger": "daily"})
+    if not registered_repositories(context.instance):
+        return SkipReason("no registered repositories")
+    return RunRequest(run_key=f"probe@{day}", tags={DAY_TAG: day, "prsync/trigger": "daily"})
+
+
+def _sync_after_probe(status: DagsterRunStatus, description: str) -> RunStatusSensorDefinition:
+    """The sensor that turns a finished probe run into sync runs (``run_key`` = repository@day):
+    on success, one per repository its output names; otherwise (failed run, missing output), one
+    per registered repository, as before the probe existed."""
+    succeeded = status == DagsterRunStatus.SUCCESS
+
+    @run_status_sensor(
+        name="sync_after_probe" if succeeded else "sync_after_probe_failure",
+        run_status=status,
+        monitored_jobs=[probe_repositories],
+        request_job=github_sync_job,
+        default_status=DefaultSensorStatus.RUNNING,
+        description=description,
+    )
+    def after_probe(context: RunStatusSensorContext) -> list[RunRequest]:
+        run = context.dagster_run
+        day = run.tags.get(DAY_TAG) or datetime.now(UTC).strftime("%Y-%m-%d")
+        reasons = probe_outcome(context.instance, run.run_id) if succeeded else None
+        fallback = "probe output missing" if succeeded else "probe run failed"
+        return sync_run_requests(context.instance, fallback if reasons is None else reasons, day)
+
+    return after_probe
+
+
+sync_after_probe = _sync_after_probe(
+    DagsterRunStatus.SUCCESS,
+    "After the daily probe run: one github_sync run per repository it named in needs_run.",
+)
+sync_after_probe_failure = _sync_after_probe(
+    DagsterRunStatus.FAILURE,
+    "When the daily probe run failed: one github_sync run per registered repository "
+    "(a broken probe never means a silent day).",
+)
 
 
 #: How far back the weekly sweep re-reads reviews.
@@ -153,21 +180,53 @@ def weekly_review_sweep(context: ScheduleEvaluationContext) -> Iterator[RunReque
     "registered (never removes any) and starts the first sync of each repository it adds.",
 )
 def tracked_repositories(context: SensorEvaluationContext) -> SensorResult | SkipReason:
-    wanted, problems = Settings.from_env().tracked_repos()
-    for problem in problems:
+    # issue 11: owner/* entries are discovered on GitHub (prsync_dagster/tracking.py)
+    found = tracked(Settings.from_env(), github_from_env(), context.cursor)
+    for problem in found.problems:
         context.log.warning(problem)
-    existing = set(registered_repositories(context.instance))
-    new = sorted(set(wanted) - existing)
-    if not new:
+    registered = registered_repositories(context.instance)
+    new = sorted(set(found.keys) - set(registered))
+    gone = [registered[name] for name in found.disappeared if name in registered]
+    if gone:
+        context.log.warning(
+            f"no longer found on GitHub by PRSYNC_REPOS patterns, unregistered (rows kept): {', '.join(gone)}"
+        )
+    if not new and not gone:
+        context.update_cursor(found.cursor)
         return SkipReason("every repository in PRSYNC_REPOS is registered")
-    context.log.info(f"registering {', '.join(new)}")
-    return SensorResult(
-        dynamic_partitions_requests=[repositories.build_add_request(new)],
-        run_requests=[
-            RunRequest(run_key=f"first-sync:{key}", partition_key=key, tags={"prsync/trigger": "registered"})
-            for key in new
-        ],
+    if new:
+        context.log.info(f"registering {', '.join(new)}")
+    requests: list[AddDynamicPartitionsRequest | DeleteDynamicPartitionsRequest] = (
+        [repositories.build_add_request(new)] if new else []
     )
+    if gone:
+        requests.append(repositories.build_delete_request(gone))
+    # issue 11: first syncs of many new repositories share runs (ranges of the new, contiguous keys)
+    return SensorResult(
+        dynamic_partitions_requests=requests,
+        run_requests=batch_run_requests(new, "first-sync", {"prsync/trigger": "registered"}),
+        cursor=found.cursor,
+    )
+
+
+@run_status_sensor(
+    name="requeue_failed_batch_partitions",
+    run_status=DagsterRunStatus.FAILURE,
+    # every job of this code location: a UI backfill runs as Dagster's implicit asset job
+    # (__ASSET_JOB), not as github_sync; runs without a partition range are ignored
+    request_job=github_sync_job,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="After a run of several repository partitions failed: records the repositories "
+    "that synced in it and re-queues each failed one as a single-partition run, so a failure "
+    "shows on its own partition (Dagster cannot fail single partitions of a run, issue 11).",
+)
+def requeue_failed_batch_partitions(context: RunStatusSensorContext) -> list[RunRequest]:
+    run = context.dagster_run
+    record = context.instance.get_run_record_by_id(run.run_id)
+    started = (
+        datetime.fromtimestamp(record.start_time, UTC) if record is not None and record.start_time else None
+    )
+    return settle_failed_batch(context.instance, run.run_id, dict(run.tags), started, warehouse_from_env())
 
 
 @asset_check(

@@ -213,6 +213,34 @@ def verify_repositories(keys: Sequence[str], settings: Settings) -> dict[str, st
     return names
 
 
+def discover_patterns(names: Sequence[str]) -> dict[str, list[str]]:
+    """``OWNER/*`` entries of ``names`` -> the repository keys GitHub lists for them
+    (:mod:`prsync_dagster.github.discovery`); raises :class:`CliError` when one cannot be listed."""
+    from prsync_dagster.github.discovery import discover, parse_owner_pattern
+    from prsync_dagster.resources import GitHubResource
+
+    patterns = {name: pattern for name in names if (pattern := parse_owner_pattern(name)) is not None}
+    if not patterns:
+        return {}
+    settings = Settings.from_env()
+    settings.check_credentials()
+    factory = GitHubResource().client_factory(settings)
+    listed: dict[str, list[str]] = {}
+    for name, pattern in patterns.items():
+        client = factory(pattern.owner)
+        try:
+            listed[name] = discover(client, pattern)
+        except PrsyncError as exc:
+            raise CliError(f"{pattern}: could not list its repositories: {exc}") from None
+        finally:
+            client.close()
+        if not listed[name]:
+            err.print(
+                f"{pattern}: no repositories found (archived ones and forks are left out)", markup=False
+            )
+    return listed
+
+
 def _no_verify_option() -> Any:
     return typer.Option(
         "--no-verify", help="Do not check on GitHub that the repositories exist (offline use)."
@@ -227,13 +255,22 @@ def repos_add(
 ) -> None:
     """Register repositories (adds Dagster partitions; the next schedule tick syncs them).
 
-    Each is checked on GitHub first (one request); a pasted GitHub URL is accepted.
+    Each is checked on GitHub first (one request); a pasted GitHub URL is accepted. ``OWNER/*``
+    registers every repository of that organisation or user the token sees, archived ones and
+    forks excluded unless asked (``OWNER/*?forks=1&archived=1``; quote it for the shell).
     """
-    keys = parse_all(names)
+    listed = discover_patterns(names)  # owner/* -> the keys GitHub listed (issue 11)
+    keys = list(
+        dict.fromkeys(
+            key for name in names for key in (listed[name] if name in listed else parse_all([name]))
+        )
+    )
     with dagster_instance() as instance:
         registered = Registered.read(instance)
         new = [key for key in keys if key not in registered.keys]
-        full_names = {} if no_verify or not new else verify_repositories(new, Settings.from_env())
+        found = {key for found in listed.values() for key in found}
+        check = [key for key in new if key not in found]  # listed ones exist: GitHub just said so
+        full_names = {} if no_verify or not check else verify_repositories(check, Settings.from_env())
         if new:
             instance.add_dynamic_partitions(REPOSITORIES, new)
     for key in keys:

@@ -18,6 +18,7 @@ from prsync_dagster.automation import (
     tracked_repositories,
     weekly_review_sweep,
 )
+from prsync_dagster.daily import sync_run_requests
 from prsync_dagster.definitions import defs
 from prsync_dagster.partitions import repositories
 from prsync_dagster.resources import WarehouseResource
@@ -36,17 +37,27 @@ def test_definitions_expose_the_contract_names() -> None:
     assert repositories.name == "repositories"
 
 
-def test_schedule_starts_one_run_per_registered_repository(instance) -> None:
+def test_daily_schedule_requests_one_probe_run(instance) -> None:
+    """The tick stays cheap whatever the number of repositories (issue 11: the daemon gives a
+    schedule evaluation 60 s); the probe run it requests decides which repositories sync."""
     instance.add_dynamic_partitions("repositories", ["acme/widgets", "acme/gadgets", "bad name"])
     context = build_schedule_context(
         instance=instance, scheduled_execution_time=NOW, repository_def=defs.get_repository_def()
     )
-    requests = list(daily_github_sync.evaluate_tick(context).run_requests or [])
+    (request,) = daily_github_sync.evaluate_tick(context).run_requests or []
+    assert request.run_key == "probe@2026-11-28"
+    assert request.tags["prsync/day"] == "2026-11-28"
+    assert defs.resolve_schedule_def("daily_github_sync").job_name == "probe_repositories"
+
+
+def test_without_the_probe_every_registered_repository_gets_one_run(instance) -> None:
+    """What ``sync_after_probe_failure`` asks for: one run per repository, deterministic run keys
+    (Dagster de-duplicates by run_key), invalid keys left out."""
+    instance.add_dynamic_partitions("repositories", ["acme/widgets", "acme/gadgets", "bad name"])
+    requests = sync_run_requests(instance, "probe run failed", "2026-11-28")
     assert [r.partition_key for r in requests] == ["acme/gadgets", "acme/widgets"]
     assert [r.run_key for r in requests] == ["acme/gadgets@2026-11-28", "acme/widgets@2026-11-28"]
-    # deterministic: the same tick asks for the same runs (Dagster de-duplicates by run_key)
-    again = list(daily_github_sync.evaluate_tick(context).run_requests or [])
-    assert [r.run_key for r in again] == [r.run_key for r in requests]
+    assert {r.tags["prsync/reason"] for r in requests} == {"probe run failed"}
 
 
 def test_weekly_sweep_rereads_recent_reviews_of_every_repository(instance) -> None:
@@ -74,10 +85,9 @@ def test_weekly_sweep_rereads_recent_reviews_of_every_repository(instance) -> No
 def test_keys_in_github_spelling_are_synced_once(instance) -> None:
     """The UI's "Add partition" takes any spelling; the asset lower-cases, so must the schedule."""
     instance.add_dynamic_partitions("repositories", ["Octo-Org/Hello-World", "acme/x", "Acme/X"])
-    context = build_schedule_context(
-        instance=instance, scheduled_execution_time=NOW, repository_def=defs.get_repository_def()
-    )
-    requests = list(daily_github_sync.evaluate_tick(context).run_requests or [])
+    # the probe names repositories by normalized name; the run targets the key as registered
+    reasons = {"octo-org/hello-world": "changed", "acme/x": "never synced", "gone/since-the-probe": "changed"}
+    requests = sync_run_requests(instance, reasons, "2026-11-28")
     assert sorted(r.partition_key for r in requests) == ["Octo-Org/Hello-World", "acme/x"]
     assert sorted(r.run_key for r in requests) == ["acme/x@2026-11-28", "octo-org/hello-world@2026-11-28"]
 
@@ -94,7 +104,9 @@ def test_schedule_with_no_repositories_requests_nothing(instance) -> None:
     context = build_schedule_context(
         instance=instance, scheduled_execution_time=NOW, repository_def=defs.get_repository_def()
     )
-    assert list(daily_github_sync.evaluate_tick(context).run_requests or []) == []
+    result = daily_github_sync.evaluate_tick(context)
+    assert list(result.run_requests or []) == []
+    assert result.skip_message == "no registered repositories"
 
 
 def test_sensor_registers_prsync_repos_and_starts_their_first_sync(instance, monkeypatch) -> None:

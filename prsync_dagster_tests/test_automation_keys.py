@@ -14,7 +14,8 @@ from dagster import (
     build_sensor_context,
 )
 
-from prsync_dagster.automation import daily_github_sync, tracked_repositories, weekly_review_sweep
+from prsync_dagster.automation import tracked_repositories, weekly_review_sweep
+from prsync_dagster.daily import sync_run_requests
 from prsync_dagster.definitions import defs
 from prsync_dagster_tests.plugins.dagster_home import NewInstance
 
@@ -29,12 +30,17 @@ def instance(new_instance: NewInstance) -> Iterator[DagsterInstance]:
         yield instance
 
 
-@pytest.mark.parametrize("schedule", [daily_github_sync, weekly_review_sweep], ids=lambda s: s.name)
-def test_every_schedule_runs_existing_keys_once_per_repository(instance: DagsterInstance, schedule) -> None:
+@pytest.mark.parametrize("trigger", ["daily", "weekly_review_sweep"])
+def test_every_schedule_runs_existing_keys_once_per_repository(
+    instance: DagsterInstance, trigger: str
+) -> None:
     context = build_schedule_context(
         instance=instance, scheduled_execution_time=NOW, repository_def=defs.get_repository_def()
     )
-    requests = list(schedule.evaluate_tick(context).run_requests or [])
+    if trigger == "daily":  # what the daily probe's sensors request when every repository needs a run
+        requests = sync_run_requests(instance, "probe run failed", "2026-11-29")
+    else:
+        requests = list(weekly_review_sweep.evaluate_tick(context).run_requests or [])
     # a partition key that exists (the tick would fail otherwise), one run per repository
     assert sorted(r.partition_key for r in requests) == ["Octo-Org/Hello-World", "jdoe-dev/sprocket.js"]
     assert all(r.run_key and r.run_key == r.run_key.lower() for r in requests)

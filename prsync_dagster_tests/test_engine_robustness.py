@@ -175,6 +175,36 @@ def test_rate_limit_reset_is_waited_out_on_the_injected_clock(
     assert differences(simulator, warehouse, REPO) == []
 
 
+def test_concurrent_syncs_sharing_a_token_wait_for_the_reset_instead_of_failing(
+    simulator: GitHubSimulator, warehouse: Warehouse
+) -> None:
+    """Issue 11.6: runs share one token's budget (GitHub counts per token, not per run). When it
+    runs out under several syncs at once, each of them waits for the same reset (within
+    ``max_rate_limit_wait_s``; beyond it the asset reschedules the attempt after the reset, see
+    test_faults_dagster) and completes; none fails. Virtual clock: the injected sleep records the
+    wait and is where the reset happens."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    repos = ["acme/widgets", "acme/gadget-service", "jdoe-dev/sprocket.js"]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        simulator.set_rate_limit("core", remaining=5000)
+
+    simulator.set_rate_limit("core", remaining=4, reset_in=120)  # less than the three syncs need
+    shared = factory(simulator.url, simulator.token, sleep=sleep, max_rate_limit_wait_s=300)
+    with ThreadPoolExecutor(len(repos)) as pool:
+        reports = list(
+            pool.map(lambda r: sync_repository(r, shared, warehouse, SyncOptions(strategy="rest")), repos)
+        )
+    assert all(report.changed for report in reports)
+    assert waits and all(0 < wait <= 122 for wait in waits), waits  # the reset, never more
+    assert sum(report.retries for report in reports) == len(waits)
+    for repo in repos:
+        assert differences(simulator, warehouse, repo) == []
+
+
 def test_an_interrupt_is_never_retried() -> None:
     calls: list[int] = []
 

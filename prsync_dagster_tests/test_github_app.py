@@ -196,3 +196,41 @@ def test_app_key_and_installation_tokens_appear_nowhere(
     for where, text in {"logging": caplog.text, "event log": event_log, "warehouse": stored}.items():
         assert key_body not in text, where
         assert not [token for token in tokens if token in text], where
+
+
+def test_star_star_registers_every_repository_of_every_installation(
+    app_env: GitHubSimulator, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11.4: with GitHub App authentication, ``*/*`` in PRSYNC_REPOS is every repository of
+    every installation (an installation limited to selected repositories lists only those)."""
+    from dagster import SensorResult, build_sensor_context
+
+    from prsync_dagster.automation import tracked_repositories
+
+    sim = app_env
+    sim.install_app(APP_ID, "Acme", repositories=["Widgets"])
+    sim.install_app(APP_ID, "jDoe-Dev")
+    monkeypatch.setenv("PRSYNC_REPOS", "*/*")
+    result = tracked_repositories(build_sensor_context(instance=instance))
+    assert isinstance(result, SensorResult)
+    added = [key for request in result.dynamic_partitions_requests for key in request.partition_keys]
+    assert added == ["acme/widgets", "jdoe-dev/sprocket.js"]
+    assert [r.partition_key for r in result.run_requests] == added
+
+
+def test_star_star_without_a_github_app_is_reported_not_registered(
+    simulator: GitHubSimulator, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prsync_dagster.settings import Settings
+    from prsync_dagster.tracking import tracked
+
+    monkeypatch.delenv("GITHUB_APP_ID", raising=False)
+    monkeypatch.setenv("GITHUB_TOKEN", simulator.token)
+    monkeypatch.setenv("GITHUB_API_URL", simulator.url)
+    monkeypatch.setenv("PRSYNC_REPOS", "*/*")
+    found = tracked(Settings.from_env(), github_from_env(), None)
+    assert found.keys == []
+    assert found.problems == [
+        "PRSYNC_REPOS: could not list */*: "
+        "'*/*' lists a GitHub App's installations: set GITHUB_APP_ID and its key"
+    ]

@@ -274,7 +274,11 @@ def helm_instance_config(values: dict[str, Any]) -> dict[str, Any]:
                 "max_concurrent_runs": runs["maxConcurrentRuns"],
                 "tag_concurrency_limits": runs["tagConcurrencyLimits"],
             },
-            "pools": {"default_limit": pools["defaultLimit"], "granularity": pools["granularity"]},
+            "pools": {
+                "default_limit": pools["defaultLimit"],
+                "granularity": pools["granularity"],
+                "op_granularity_run_buffer": pools["opGranularityRunBuffer"],
+            },
         },
         "run_retries": {
             "enabled": retries["enabled"],

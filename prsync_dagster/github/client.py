@@ -227,6 +227,7 @@ class GitHubClient:
     def __init__(self, credentials: GitHubCredentials, settings: ClientSettings, owner: str) -> None:
         self.stats = RequestStats()
         self.settings = settings
+        self.credentials = credentials
         self.policy: RetryPolicy = settings
         auth = _auth_for_owner(credentials, settings, owner)
         github = Github(
@@ -245,6 +246,20 @@ class GitHubClient:
 
     def close(self) -> None:
         self._requester.close()
+
+    def installation_repositories(self) -> list[Any]:
+        """Every repository of every installation of the GitHub App, as GitHub's JSON objects
+        (``GET /app/installations``, then ``GET /installation/repositories`` with each
+        installation's token, https://docs.github.com/en/rest/apps/installations). Raises
+        :class:`ConfigurationError` without App credentials (a token has no installations)."""
+        if not (self.credentials.app_id and self.credentials.app_private_key):
+            raise ConfigurationError(
+                "'*/*' lists a GitHub App's installations: set GITHUB_APP_ID and its key"
+            )
+        auth = Auth.AppAuth(self.credentials.app_id, self.credentials.app_private_key)
+        integration = GithubIntegration(auth=auth, base_url=self.settings.api_url, user_agent=USER_AGENT)
+        with translate_errors("the GitHub App's installations"):
+            return [repo.raw_data for inst in integration.get_installations() for repo in inst.get_repos()]
 
     def get(self, path: str, params: dict[str, Any] | None = None, etag: str | None = None) -> Response:
         """GET a REST resource; with ``etag`` the request is conditional and a 304 costs nothing.
@@ -474,11 +489,14 @@ def _seconds_until_reset(headers: dict[str, Any], clock: Callable[[], float] = r
 
 
 def _auth_for_owner(credentials: GitHubCredentials, settings: ClientSettings, owner: str) -> Auth.Auth:
-    """A token as is; a GitHub App finds (once per process) its installation on ``owner``."""
+    """A token as is; a GitHub App finds (once per process) its installation on ``owner``
+    (owner ``*``: the App itself, see :meth:`GitHubClient.installation_repositories`)."""
     if credentials.token:
         return Auth.Token(credentials.token)
     assert credentials.app_id and credentials.app_private_key
     app_auth = Auth.AppAuth(credentials.app_id, credentials.app_private_key)
+    if owner == "*":
+        return app_auth
     key = (settings.api_url, credentials.app_id, owner.lower())
     with _installation_lock:
         installation_id = _installation_cache.get(key)

@@ -22,6 +22,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSelection,
+    BackfillPolicy,
     DefaultScheduleStatus,
     MaterializeResult,
     MetadataValue,
@@ -33,6 +34,7 @@ from dagster import (
 )
 
 from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUESTS
+from prsync_dagster.batch import BATCH_SIZE
 from prsync_dagster.metrics.sql import (
     recent_figures,
     refresh_pull_request_metrics,
@@ -94,12 +96,24 @@ def figures_markdown(repo: str, figures: dict[str, Any], days: int = RECENT_DAYS
     group_name=GROUP,
     kinds={"sql"},
     metadata={"dagster/table_name": "github.pull_request_metrics"},
+    # the same runs as the sync assets it follows (issue 11: several partitions per backfill run)
+    backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=BATCH_SIZE),
     description="Per-PR review metrics of each repository (table github.pull_request_metrics): time to "
     "first review, pickup after a review request, time to approval and merge, size, review counts. "
     "Recomputed in the warehouse in the same run as the repository's sync.",
 )
 def pull_request_metrics(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """Replace this repository's metric rows; report the last 30 days' figures as metadata."""
+    if context.has_partition_key_range and len(context.partition_keys) > 1:
+        # a batch run of several repositories (issue 11, prsync_dagster/batch.py): each of them
+        now = clock()
+        with warehouse.open() as store:
+            total = sum(
+                refresh_pull_request_metrics(store, normalize_repo(k), now) for k in context.partition_keys
+            )
+        return MaterializeResult(
+            metadata={"dagster/row_count": total, "repositories": len(context.partition_keys)}
+        )
     repo = normalize_repo(context.partition_key)
     now = clock()
     with warehouse.open() as store:

@@ -105,6 +105,18 @@ class Warehouse(abc.ABC):
     ) -> None:
         """Record a failed (or interrupted) attempt: ``status``, ``last_error``; rows and cursor untouched."""
 
+    def mark_verified(self, verified: Sequence[tuple[str, str, str]], at: datetime) -> list[str]:
+        """Record that GitHub confirmed, with a 304 to the stored ETag, that nothing changed.
+
+        ``verified``: (repo, etag, probe_url) as the probe sent them. In one transaction, for each
+        repository whose stored ETag and probe URL are still those and whose status is ``ok``,
+        ``last_attempt_at`` and ``last_success_at`` become ``at``: what a sync answered by the same
+        304 would have committed (issue 11: a verification counts as fresh for the freshness check
+        and ``prsync status``). Rows and cursor are untouched. Returns the repositories updated
+        (a repository synced or failed since its probe is left alone).
+        """
+        raise NotImplementedError
+
     @abc.abstractmethod
     def write_batch(
         self,

@@ -257,6 +257,14 @@ ON CONFLICT (repo) DO UPDATE SET
     last_error_at = excluded.last_error_at
 """
 
+# A 304 to the stored ETag is a successful no-change sync; only if nothing happened since the probe.
+MARK_VERIFIED = """
+UPDATE github.sync_state
+SET last_attempt_at = %s, last_success_at = %s
+WHERE repo = %s AND etag = %s AND probe_url = %s AND status = 'ok'
+RETURNING repo
+"""
+
 SELECT_STATES = "SELECT " + ", ".join(SYNC_STATE_COLUMNS) + " FROM github.sync_state"  # noqa: S608
 
 SELECT_PULL_REQUESTS = (
@@ -349,6 +357,17 @@ class SqlWarehouse(Warehouse):
             error = error[: MAX_ERROR_LENGTH - len(suffix)] + suffix
         with self._session(f"record the error of {repo}") as executor:
             executor.execute(MARK_ERROR, [repo, status, at, error, at])
+
+    def mark_verified(self, verified: Sequence[tuple[str, str, str]], at: datetime) -> list[str]:
+        _require_aware(at, "at")
+        updated: list[str] = []
+        if not verified:
+            return updated
+        with self._session(f"record {len(verified)} verified repositories") as executor:
+            for repo, etag, url in verified:
+                rows = executor.execute(MARK_VERIFIED, [at, at, repo, etag, url])
+                updated += [str(row[0]) for row in rows]
+        return updated
 
     # -- rows ---------------------------------------------------------------------------------
 

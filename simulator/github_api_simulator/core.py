@@ -243,6 +243,18 @@ _SIMPLE: list[tuple[str, re.Pattern[str], str, str]] = [
     ),
     (
         "GET",
+        re.compile(r"^/orgs/(?P<login>[^/]+)/repos$"),
+        "GET /orgs/{org}/repos",
+        "owner_repos",
+    ),
+    (
+        "GET",
+        re.compile(r"^/users/(?P<login>[^/]+)/repos$"),
+        "GET /users/{username}/repos",
+        "owner_repos",
+    ),
+    (
+        "GET",
         re.compile(r"^/installation/repositories$"),
         "GET /installation/repositories",
         "installation_repos",
@@ -858,6 +870,8 @@ class SimulatorCore:
             return self._h_user(auth)
         if route.kind == "installation_repos":
             return self._h_installation_repos(req, auth)
+        if route.kind == "owner_repos":
+            return self._h_owner_repos(req, route, auth)
         with self.world.lock:
             found = self._resolve_repo(req, route, auth)
             if isinstance(found, Result):
@@ -1153,6 +1167,35 @@ class SimulatorCore:
                 }
             )
         return Result(200, dumps(body))
+
+    def _h_owner_repos(self, req: Request, route: Route, auth: TokenInfo) -> Result:
+        """``GET /orgs/{org}/repos`` and ``GET /users/{username}/repos``: the owner's repositories
+        (``type=forks``/``sources`` filter forks), sorted by full name, paginated with ``Link``.
+        An organisation's route answers 404 for a user and vice versa, as GitHub does."""
+        login = route.params["login"].lower()
+        is_org = route.template.startswith("GET /orgs/")
+        paging = self._paging(
+            req, "Repository", "https://docs.github.com/rest/repos/repos#list-organization-repositories"
+        )
+        if isinstance(paging, Result):
+            return paging
+        page, per_page = paging
+        kind = dict(req.query).get("type", "all")
+        with self.world.lock:
+            account = self.world.accounts.get(login)
+            if account is None or (account.type == "Organization") != is_org:
+                return Result(404, dumps(error_body("Not Found")), cacheable=False)
+            repos = [
+                r for r in self.world.repos.values()
+                if r.owner.login.lower() == login and self._visible(r, auth)
+                and (kind != "forks" or r.fork) and (kind != "sources" or not r.fork)
+            ]  # fmt: skip
+            repos.sort(key=lambda r: r.full_name.lower())
+            last = max(1, -(-len(repos) // per_page))
+            chunk = repos[(page - 1) * per_page : page * per_page]
+            text = "[" + ",".join(self.renderer.repo_json(r) for r in chunk) + "]"
+        base = f"{req.origin}{'/orgs' if is_org else '/users'}/{route.params['login']}/repos"
+        return Result(200, text, link=self._link(base, req.query, page, last) if repos else None)
 
     def _h_installation_repos(self, req: Request, auth: TokenInfo) -> Result:
         if auth.kind != "installation":

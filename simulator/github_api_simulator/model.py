@@ -271,6 +271,9 @@ class Repo:
     data_version: int = 0
     stargazers: int = 0
     forks_count: int = 0
+    #: ``fork``/``archived`` as listed by ``GET /orgs/{org}/repos`` (set them, then bump data_version).
+    fork: bool = False
+    archived: bool = False
 
     @property
     def full_name(self) -> str:

@@ -212,6 +212,7 @@ def repository(
     stargazers: int,
     forks_count: int,
     open_issues: int,
+    archived: bool = False,
 ) -> dict[str, Any]:
     """The ``repository`` object (as embedded in pull ``head``/``base``), in GitHub's key order."""
     full = f"{owner.login}/{name}"
@@ -283,7 +284,7 @@ def repository(
         "has_discussions": False,
         "forks_count": forks_count,
         "mirror_url": None,
-        "archived": False,
+        "archived": archived,
         "disabled": False,
         "open_issues_count": open_issues,
         "license": None,
@@ -307,7 +308,8 @@ def repo_object(repo: Repo) -> dict[str, Any]:
         repo.owner,
         repo.name,
         description=repo.description,
-        fork=False,
+        fork=repo.fork,
+        archived=repo.archived,
         created_at=iso(repo.created_at),
         updated_at=iso(repo.updated_at),
         pushed_at=iso(repo.pushed_at),

@@ -428,12 +428,25 @@ def run_syncs(
         "loggers": {"console": {"config": {"log_level": log_level}}},
     }
 
+    begun: set[str] = set()
+
     def sync_one(key: str, on: DagsterInstance) -> SyncOutcome:
         if guard is not None and guard.signum is not None:
             return SyncOutcome(repo=shown_name(key), result="not started")
+        begun.add(key)
         if on_start:
             on_start(key)
         return _run_one(job, run_config, key, on, guard, on_log)
+
+    def settled(key: str, outcome: SyncOutcome) -> SyncOutcome:
+        """A repository that began but has no outcome lost its worker thread to the stop (the
+        guard's exception can land after the run ended, while the outcome was being kept)."""
+        if outcome.result != "not started" or key not in begun:
+            return outcome
+        signum = guard.signum if guard is not None and guard.signum else signal.SIGINT
+        return SyncOutcome(
+            repo=outcome.repo, result="interrupted", error=f"interrupted by {signal_name(signum)}"
+        )
 
     limit = github_pool_limit(instance)
     if limit is not None:
@@ -445,7 +458,8 @@ def run_syncs(
             if on_done:
                 on_done(outcomes[-1])
         return outcomes
-    return _run_concurrently(keys, min(concurrency, len(keys)), instance, sync_one, on_done)
+    outcomes = _run_concurrently(keys, min(concurrency, len(keys)), instance, sync_one, on_done)
+    return [settled(key, outcome) for key, outcome in zip(keys, outcomes, strict=True)]
 
 
 def github_pool_limit(instance: DagsterInstance) -> int | None:

@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 
 from prsync_dagster import cli, runs
 from prsync_dagster.partitions import REPOSITORIES
-from prsync_dagster.runs import InterruptGuard, SyncOutcome, dagster_instance, run_syncs
+from prsync_dagster.runs import InterruptGuard, SyncOutcome, dagster_instance, github_pool_limit, run_syncs
 from prsync_dagster.verify import compare_with_truth
 from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster_tests.fault_helpers import cursor_problems
@@ -449,18 +449,23 @@ def test_sigterm_stops_every_concurrent_run(
     def send_once_all_began() -> None:
         deadline = time.monotonic() + 120
         while (
-            len(begun) < 3 or slow_simulator.stats()["total_requests"] < 8
+            len(begun) < len(keys) or slow_simulator.stats()["total_requests"] < 8
         ) and time.monotonic() < deadline:
             time.sleep(0.02)
         os.kill(os.getpid(), signal.SIGTERM)
 
     slow_simulator.reset_stats()
     with dagster_instance() as instance, InterruptGuard(hard_s=600) as guard:
+        # as many repositories as may run at once (run_syncs caps -j at the github_api pool's
+        # limit), so that every one of them is in flight when the signal comes
+        keys = keys[: min(len(keys), github_pool_limit(instance) or len(keys))]
+        assert len(keys) >= 2
         instance.add_dynamic_partitions(REPOSITORIES, keys)
         sender = threading.Thread(target=send_once_all_began, daemon=True)
         sender.start()
         outcomes = run_syncs(keys, False, instance, concurrency=3, guard=guard, on_start=begun.append)
         sender.join()
+    assert sorted(begun) == keys, "the signal came before every run had begun"
     assert guard.exit_code == 143
     assert [(outcome.repo, outcome.result, outcome.error) for outcome in outcomes] == [
         (key, "interrupted", "interrupted by SIGTERM") for key in keys
@@ -468,7 +473,7 @@ def test_sigterm_stops_every_concurrent_run(
     # every run ended: failed by the stop, or canceled by prsync when the stop cut Dagster short
     # before it recorded the end (runs._close_interrupted_run); none left running
     statuses = [status for _, status in cli_runs(env["DAGSTER_HOME"])]
-    assert len(statuses) == 3 and set(statuses) <= {"FAILURE", "CANCELED"}, statuses
+    assert len(statuses) == len(keys) and set(statuses) <= {"FAILURE", "CANCELED"}, statuses
     with open_warehouse(env["PRSYNC_WAREHOUSE_URL"]) as warehouse:
         for key in keys:
             state = warehouse.get_state(key)

@@ -120,6 +120,7 @@ def sync_batch(
         )
     common: dict[str, Any] = {
         "repositories": len(keys),
+        "full_refresh": full_refresh,
         "github_requests": sum(r.requests for r in reports.values()),
         "rate_limit_points": sum(r.points for r in reports.values()),
         "per_repository": MetadataValue.json(

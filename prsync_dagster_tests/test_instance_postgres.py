@@ -101,6 +101,7 @@ def test_both_instance_configs_share_the_same_limits() -> None:
     assert "storage" not in root
     for key in ("concurrency", "run_retries", "telemetry"):
         assert postgres[key] == root[key], key
+    assert postgres["run_launcher"]["class"] == root["run_launcher"]["class"] == "ForkServerRunLauncher"
 
 
 @pytest.mark.postgres

@@ -122,6 +122,9 @@ def _sync_after_probe(status: DagsterRunStatus, description: str) -> RunStatusSe
         request_job=github_sync_job,
         default_status=DefaultSensorStatus.RUNNING,
         description=description,
+        # the daily syncs wait for this sensor (Dagster's default is 30 s); an evaluation that
+        # finds no finished probe run reads one cursor and returns
+        minimum_interval_seconds=10,
     )
     def after_probe(context: RunStatusSensorContext) -> list[RunRequest]:
         run = context.dagster_run

@@ -191,9 +191,9 @@ class RepositorySync:
         Data and cursor are then as after the last committed batch: rows of whole batches, the
         cursor (moved only with the last batch) at or behind them.
         """
-        started_at = self.clock.now()
-        started = self.clock.monotonic()
-        state = self.warehouse.start_attempt(self.key, started_at)
+        #: when the run started: stored time, and monotonic for its duration
+        self.started_at, self._started = self.clock.now(), self.clock.monotonic()
+        state = self.warehouse.start_attempt(self.key, self.started_at)
         target = RepoTarget(
             key=self.key,
             full_name=(state.full_name if state and state.full_name else self.key),
@@ -203,26 +203,19 @@ class RepositorySync:
         try:
             client = self.github(target.owner)
             try:
-                return self._sync(client, target, state, started_at, started)
+                return self._sync(client, target, state)
             finally:
                 client.close()
         except BaseException as exc:
             self._record_failure(exc, client)
             raise
 
-    def _sync(
-        self,
-        client: GitHubClient,
-        target: RepoTarget,
-        state: SyncState | None,
-        started_at: datetime,
-        started: float,
-    ) -> SyncReport:
+    def _sync(self, client: GitHubClient, target: RepoTarget, state: SyncState | None) -> SyncReport:
         cursor_before = state.cursor if state else None
         # Migration 0002 flags repositories synced before the review-metrics columns existed: read
         # every PR once (never skipped by a 304) so old rows gain the new fields (issue 13).
         upgrade = state is not None and state.needs_full_refetch
-        since = None if upgrade else self._since(cursor_before, started_at)
+        since = None if upgrade else self._since(cursor_before)
         self.full_refetch = since is None
         if upgrade and cursor_before is not None and not self.options.full_refresh:
             self.refetch_reason = UPGRADE_REFETCH_REASON
@@ -244,7 +237,7 @@ class RepositorySync:
         probed = probe(client, target, stored_etag, per_page)
         if probed.unchanged:
             self._say("unchanged", f"{self.key}: unchanged since the last sync (304, no rate-limit points)")
-            return self._finish(client, probed.target, probed, cursor_before, started_at, started, [], None)
+            return self._finish(client, probed.target, probed, cursor_before, [], None)
 
         stream = open_stream(self.options.strategy, client, probed)
         if isinstance(stream, RestPullRequestStream):  # conditional review requests (304: free)
@@ -266,17 +259,16 @@ class RepositorySync:
         if isinstance(stream, GraphQLOrRestStream) and stream.fallback_reason:
             self.warnings.append(f"fetched {self.key} over REST: {stream.fallback_reason}")
         return self._finish(
-            client, stream.target, probed, cursor_before, started_at, started, list(batch.values()),
-            stream.strategy,
-        )  # fmt: skip
+            client, stream.target, probed, cursor_before, list(batch.values()), stream.strategy
+        )
 
-    def _since(self, cursor: datetime | None, started_at: datetime) -> datetime | None:
+    def _since(self, cursor: datetime | None) -> datetime | None:
         """Where the fetch stops: ``cursor - overlap`` (earlier for a review sweep); None = all."""
         if cursor is None or self.options.full_refresh:
             return None
         since = cursor - self.options.overlap
         if self.options.review_sweep_days > 0:
-            since = min(since, started_at - timedelta(days=self.options.review_sweep_days))
+            since = min(since, self.started_at - timedelta(days=self.options.review_sweep_days))
         return since
 
     def _write(self, batch: list[PullRequestWithReviews], commit: SyncCommit | None) -> None:
@@ -299,15 +291,11 @@ class RepositorySync:
         target: RepoTarget,
         probed: ProbeResult,
         cursor_before: datetime | None,
-        started_at: datetime,
-        started: float,
         batch: list[PullRequestWithReviews],
         fetched_with: str | None,
     ) -> SyncReport:
         """Write the last batch with the new cursor, ETag and report: one transaction."""
-        cursor_after = cursor_before
-        if self.newest is not None and (cursor_after is None or self.newest > cursor_after):
-            cursor_after = self.newest
+        cursor_after = max((c for c in (cursor_before, self.newest) if c is not None), default=None)
         if target.renamed:
             self.warnings.append(
                 f"GitHub says {self.key} is now {target.full_name}; rows keep the partition key "
@@ -335,8 +323,8 @@ class RepositorySync:
             rate_limit_remaining=dict(stats.rate_limit_remaining),
             cursor_before=cursor_before,
             cursor_after=cursor_after,
-            started_at=started_at,
-            seconds=round(self.clock.monotonic() - started, 3),
+            started_at=self.started_at,
+            seconds=round(self.clock.monotonic() - self._started, 3),
             warnings=tuple(self.warnings),
             timeline_events=self.timeline_events,
             refetch_reason=self.refetch_reason,

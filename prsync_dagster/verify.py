@@ -17,32 +17,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from prsync_dagster.github.records import clean_text
+from pydantic import BaseModel
+
+from prsync_dagster.github.records import PullRequestRecord, ReviewRecord, TimelineRecord, clean_text
 from prsync_dagster.warehouse.base import Warehouse
 
 Key = TypeVar("Key", int, str)
 
-#: Columns compared with the truth (every contract column except ``repo`` and ``synced_at``).
-PR_FIELDS = (
-    "number", "id", "title", "state", "draft", "merged", "author_login", "created_at", "updated_at",
-    "closed_at", "merged_at", "base_ref", "head_ref", "html_url",
-    # review-metrics data (CONTRACT.md)
-    "body", "additions", "deletions", "changed_files", "commits", "comments", "labels", "assignees",
-    "requested_reviewers", "requested_teams", "merged_by_login", "merge_commit_sha", "head_sha",
-    "base_sha", "author_association", "is_cross_repository", "ready_for_review_at",
-)  # fmt: skip
-REVIEW_FIELDS = (
-    "pr_number", "id", "author_login", "state", "submitted_at", "commit_id", "body", "author_association",
-)  # fmt: skip
-TIMELINE_FIELDS = (
-    "pr_number",
-    "node_id",
-    "event",
-    "actor_login",
-    "requested_reviewer",
-    "requested_team",
-    "created_at",
-)
+
+def _compared(record: type[BaseModel]) -> tuple[str, ...]:
+    """Columns compared row by row with the truth: every contract column (the record's fields)
+    except ``repo`` and ``synced_at``, and ``repo_id``, checked against the truth's one value."""
+    return tuple(name for name in record.model_fields if name not in ("repo", "repo_id"))
+
+
+PR_FIELDS = _compared(PullRequestRecord)
+REVIEW_FIELDS = _compared(ReviewRecord)
+TIMELINE_FIELDS = _compared(TimelineRecord)
 
 
 @dataclass

@@ -94,16 +94,15 @@ class RequestStats:
 
     def record_response(self, status: int, headers: dict[str, Any]) -> None:
         """Every answer GitHub gave, retried or not (a 2xx core answer costs a point, a 304 none)."""
-        lowered = {k.lower(): v for k, v in headers.items()}
-        resource = str(lowered.get("x-ratelimit-resource", "core"))
+        resource = str(headers.get("x-ratelimit-resource", "core"))
         with self._lock:
             self.requests += 1
             if status == 304:
                 self.not_modified += 1
             elif resource == "core" and 200 <= status < 300:
                 self.rest_points += 1
-            if "x-ratelimit-remaining" in lowered:
-                self.rate_limit_remaining[resource] = int(float(lowered["x-ratelimit-remaining"]))
+            if "x-ratelimit-remaining" in headers:
+                self.rate_limit_remaining[resource] = int(float(headers["x-ratelimit-remaining"]))
 
     def record_no_answer(self) -> None:
         """A request that got no answer (connection refused, DNS, timeout): still a request made."""
@@ -135,12 +134,11 @@ def _rate_limit(
     or the secondary-limit message, is a secondary limit (first wait ``secondary_rate_wait_s``,
     then doubling, per GitHub's "wait at least one minute ... increase exponentially").
     """
-    lowered = {k.lower(): v for k, v in headers.items()}
-    retry_after = str(lowered.get("retry-after", "")).strip()
+    retry_after = str(headers.get("retry-after", "")).strip()
     if retry_after.isdigit():
         wait = float(retry_after)
         return Transient("secondary", _rate_limited(message, wait), wait)
-    if str(lowered.get("x-ratelimit-remaining")) == "0" or Requester.isPrimaryRateLimitError(message):
+    if str(headers.get("x-ratelimit-remaining")) == "0" or Requester.isPrimaryRateLimitError(message):
         wait = _seconds_until_reset(headers, clock)
         return Transient("rate_limit", _rate_limited(message or "API rate limit exceeded", wait), wait)
     if status == 429 or Requester.isSecondaryRateLimitError(message):
@@ -198,6 +196,9 @@ NEXT_GLOBAL_ID = {"X-Github-Next-Global-ID": "1"}
 
 @dataclass(frozen=True)
 class Response:
+    """One answer: status, headers (names lower-cased, as PyGithub's ``Requester`` returns them)
+    and the decoded JSON body."""
+
     status: int
     headers: dict[str, Any]
     data: Any
@@ -479,10 +480,9 @@ def _body_message(body: str) -> str:
 def _seconds_until_reset(headers: dict[str, Any], clock: Callable[[], float] = real_clock) -> float:
     """Seconds until GitHub's ``Retry-After`` / ``x-ratelimit-reset`` (plus 1 s: it is not clear
     when in that second the reset happens); 60 s when neither is given."""
-    lowered = {k.lower(): v for k, v in headers.items()}
-    if "retry-after" in lowered and str(lowered["retry-after"]).isdigit():
-        return float(lowered["retry-after"])
-    reset = lowered.get("x-ratelimit-reset")
+    if str(headers.get("retry-after")).isdigit():
+        return float(headers["retry-after"])
+    reset = headers.get("x-ratelimit-reset")
     if reset is not None and str(reset).isdigit():
         return max(1.0, int(reset) - clock() + 1)
     return 60.0

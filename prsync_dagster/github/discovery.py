@@ -23,10 +23,10 @@ from urllib.parse import parse_qs
 
 from prsync_dagster.errors import InvalidRepositoryName, RepositoryNotFound
 from prsync_dagster.github.client import GitHubClient
+from prsync_dagster.github.rest import following
 from prsync_dagster.repos import normalize_repo
 
 _PATTERN = re.compile(r"^(?P<owner>\*|[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38}))/\*(?:\?(?P<query>.*))?$")
-_NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 _TRUE = {"1", "true", "yes"}
 
 
@@ -100,13 +100,5 @@ def discover(client: GitHubClient, pattern: OwnerPattern) -> list[str]:
 
 
 def _list_all(client: GitHubClient, path: str, params: dict[str, Any]) -> list[Any]:
-    items: list[Any] = []
-    page = client.get(path, params)
-    while True:
-        if isinstance(page.data, list):
-            items += page.data
-        link = next((v for k, v in page.headers.items() if k.lower() == "link"), None)
-        found = _NEXT.search(str(link or ""))
-        if found is None:
-            return items
-        page = client.get(found.group(1))  # the next URL carries the query
+    pages = following(client, client.get(path, params))
+    return [item for page in pages if isinstance(page.data, list) for item in page.data]

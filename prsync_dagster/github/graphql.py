@@ -220,16 +220,11 @@ class GraphQLPullRequestStream(PagedStream):
             ReviewRecord.from_graphql(review, repo=pr.repo, repo_id=pr.repo_id, pr_number=pr.number)
             for review in full["reviews"]["nodes"]
         ]
-        timeline = [
-            event
+        events = (
+            TimelineRecord.from_graphql(item, repo=pr.repo, repo_id=pr.repo_id, pr_number=pr.number)
             for item in full["timelineItems"]["nodes"]
-            if (
-                event := TimelineRecord.from_graphql(
-                    item, repo=pr.repo, repo_id=pr.repo_id, pr_number=pr.number
-                )
-            )
-        ]
-        return PullRequestWithReviews.build(record, reviews, timeline)
+        )
+        return PullRequestWithReviews.build(record, reviews, [event for event in events if event is not None])
 
     def _all_nodes(self, pr: PullRequestRecord, node: dict[str, Any], name: str) -> Iterator[dict[str, Any]]:
         connection = _present(node.get(name), pr.repo, pr.number, name)

@@ -124,10 +124,10 @@ class RestPullRequestStream(PagedStream):
         self._review_etags = review_etags or (lambda _numbers: {})
 
     def newest_first(self) -> Iterator[Listed]:
-        page = self._first_page
-        if page is None or page.not_modified:
-            page, self.target = first_page(self.client, self.target, {**LIST_PARAMS, "per_page": 100}, None)
-        while True:
+        first = self._first_page
+        if first is None or first.not_modified:
+            first, self.target = first_page(self.client, self.target, {**LIST_PARAMS, "per_page": 100}, None)
+        for page in following(self.client, first):
             items = _as_list(page.data, self.target.key, "pulls list")
             self.target = _observed(self.target, items)
             etags = self._review_etags(
@@ -136,10 +136,6 @@ class RestPullRequestStream(PagedStream):
             for item in items:
                 record = PullRequestRecord.from_rest(item, repo=self.target.key, repo_id=self._repo_id(item))
                 yield record, partial(self._complete, record, item, etags.get(record.number))
-            next_url = next_link(page.headers)
-            if next_url is None:
-                return
-            page = self.client.get(next_url)
 
     def use_review_etags(self, lookup: Callable[[list[int]], dict[int, str]]) -> None:
         """Read stored review-list ETags through ``lookup`` (the engine passes the warehouse's)."""
@@ -166,39 +162,32 @@ class RestPullRequestStream(PagedStream):
 
     def _timeline(self, pr: PullRequestRecord) -> Iterator[TimelineRecord]:
         """The PR's review-request and draft events (``GET /issues/{n}/timeline``, other kinds skipped)."""
-        url: str | None = f"/repos/{self.target.full_name}/issues/{pr.number}/timeline"
-        params: dict[str, Any] | None = {"per_page": 100}
-        while url is not None:
-            page = self.client.get(url, params)
+        first = self.client.get(
+            f"/repos/{self.target.full_name}/issues/{pr.number}/timeline", {"per_page": 100}
+        )
+        for page in following(self.client, first):
             for item in _as_list(page.data, self.target.key, f"timeline of #{pr.number}"):
                 event = TimelineRecord.from_rest(item, repo=pr.repo, repo_id=pr.repo_id, pr_number=pr.number)
                 if event is not None:
                     yield event
-            url, params = next_link(page.headers), None
 
     def _reviews(
         self, pr: PullRequestRecord, etag: str | None
     ) -> tuple[list[ReviewRecord] | None, str | None]:
         """The PR's reviews and the ETag to keep (None when they span pages); ``(None, etag)``
         when GitHub answers the conditional request 304 (unchanged since that ETag)."""
-        page = self.client.get(
+        first = self.client.get(
             f"/repos/{self.target.full_name}/pulls/{pr.number}/reviews", {"per_page": 100}, etag=etag
         )
-        if page.not_modified:
+        if first.not_modified:
             return None, etag
-        first_etag = page.etag
-        reviews: list[ReviewRecord] = []
-        while True:
-            for item in _as_list(page.data, self.target.key, f"reviews of #{pr.number}"):
-                reviews.append(
-                    ReviewRecord.from_rest(item, repo=pr.repo, repo_id=pr.repo_id, pr_number=pr.number)
-                )
-            url = next_link(page.headers)
-            if url is None:
-                break
-            first_etag = None  # page 1's ETag does not vouch for the later pages
-            page = self.client.get(url)
-        return reviews, first_etag
+        reviews = [
+            ReviewRecord.from_rest(item, repo=pr.repo, repo_id=pr.repo_id, pr_number=pr.number)
+            for page in following(self.client, first)
+            for item in _as_list(page.data, self.target.key, f"reviews of #{pr.number}")
+        ]
+        # page 1's ETag does not vouch for the later pages
+        return reviews, first.etag if next_link(first.headers) is None else None
 
     def _repo_id(self, item: dict[str, Any]) -> int:
         if self.target.repo_id is None:
@@ -207,9 +196,20 @@ class RestPullRequestStream(PagedStream):
 
 
 def next_link(headers: dict[str, Any]) -> str | None:
-    """The ``rel="next"`` URL of GitHub's ``Link`` header, if any (parsed by requests)."""
-    link = str(headers.get("link") or headers.get("Link") or "")
+    """The ``rel="next"`` URL of GitHub's ``Link`` header (any case), if any (parsed by requests)."""
+    link = str(next((value for key, value in headers.items() if key.lower() == "link"), None) or "")
     return next((entry["url"] for entry in parse_header_links(link) if entry.get("rel") == "next"), None)
+
+
+def following(client: GitHubClient, page: Response) -> Iterator[Response]:
+    """``page``, then each page after it (``Link: rel="next"``; the next URL carries the query),
+    each asked for only when the one before has been used."""
+    while True:
+        yield page
+        url = next_link(page.headers)
+        if url is None:
+            return
+        page = client.get(url)
 
 
 def _as_list(data: Any, repo: str, what: str) -> list[dict[str, Any]]:

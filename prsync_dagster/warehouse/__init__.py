@@ -174,12 +174,9 @@ def _strip_secret_query(tail: str) -> str:
     """Drop ``password=…`` (and similar) query parameters from the part after the authority."""
     if "?" not in tail:
         return tail
-    path, query = tail.split("?", 1)
-    fragment = ""
-    if "#" in query:
-        query, fragment = query.split("#", 1)
-        fragment = "#" + fragment
+    path, _, query = tail.partition("?")
+    query, hash_mark, fragment = query.partition("#")
     kept = [
         (k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k.lower() not in _SECRET_QUERY_KEYS
     ]
-    return path + ("?" + urlencode(kept) if kept else "") + fragment
+    return path + ("?" + urlencode(kept) if kept else "") + hash_mark + fragment

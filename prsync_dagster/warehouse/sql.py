@@ -20,9 +20,10 @@ import functools
 import json
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Generic, Literal, TypeVar, Union, get_args, get_origin
 
 from prsync_dagster.github.records import (
     PullRequestRecord,
@@ -33,152 +34,110 @@ from prsync_dagster.github.records import (
 from prsync_dagster.warehouse.base import SyncCommit, SyncState, Warehouse
 from prsync_dagster.warehouse.migrate import Executor, apply_migrations
 
+R = TypeVar("R", PullRequestRecord, ReviewRecord, TimelineRecord)
+
 #: Longest ``last_error`` stored; tracebacks beyond this are cut (the run's logs keep the rest).
 MAX_ERROR_LENGTH = 10_000
 
-#: Marks a list column (native array: DuckDB ``VARCHAR[]``, Postgres ``text[]``) in the lists below.
+#: Marks a list column (native array: DuckDB ``VARCHAR[]``, Postgres ``text[]``).
 LIST = "LIST"
 
-#: (column, SQL type) of ``github.pull_requests`` as written from a :class:`PullRequestRecord`.
-PULL_REQUEST_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("repo", "TEXT"),
-    ("repo_id", "BIGINT"),
-    ("number", "INTEGER"),
-    ("id", "BIGINT"),
-    ("title", "TEXT"),
-    ("state", "TEXT"),
-    ("draft", "BOOLEAN"),
-    ("merged", "BOOLEAN"),
-    ("author_login", "TEXT"),
-    ("created_at", "TIMESTAMPTZ"),
-    ("updated_at", "TIMESTAMPTZ"),
-    ("closed_at", "TIMESTAMPTZ"),
-    ("merged_at", "TIMESTAMPTZ"),
-    ("base_ref", "TEXT"),
-    ("head_ref", "TEXT"),
-    ("html_url", "TEXT"),
-    ("body", "TEXT"),
-    ("additions", "INTEGER"),
-    ("deletions", "INTEGER"),
-    ("changed_files", "INTEGER"),
-    ("commits", "INTEGER"),
-    ("comments", "INTEGER"),
-    ("labels", LIST),
-    ("assignees", LIST),
-    ("requested_reviewers", LIST),
-    ("requested_teams", LIST),
-    ("merged_by_login", "TEXT"),
-    ("merge_commit_sha", "TEXT"),
-    ("head_sha", "TEXT"),
-    ("base_sha", "TEXT"),
-    ("author_association", "TEXT"),
-    ("is_cross_repository", "BOOLEAN"),
-    ("ready_for_review_at", "TIMESTAMPTZ"),
-)
+#: SQL type of a record field's array parameter, by the field's Python type (ids: see ``BIGINT``).
+_SQL_TYPES: dict[Any, str] = {
+    str: "TEXT",
+    Literal: "TEXT",
+    int: "INTEGER",
+    bool: "BOOLEAN",
+    datetime: "TIMESTAMPTZ",
+    tuple: LIST,
+}
 
-#: (column, SQL type) of ``github.pull_request_reviews`` as written from a :class:`ReviewRecord`.
-REVIEW_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("repo", "TEXT"),
-    ("repo_id", "BIGINT"),
-    ("pr_number", "INTEGER"),
-    ("id", "BIGINT"),
-    ("author_login", "TEXT"),
-    ("state", "TEXT"),
-    ("submitted_at", "TIMESTAMPTZ"),
-    ("commit_id", "TEXT"),
-    ("body", "TEXT"),
-    ("author_association", "TEXT"),
-)
-
-#: (column, SQL type) of ``github.pull_request_timeline`` as written from a :class:`TimelineRecord`.
-TIMELINE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("repo", "TEXT"),
-    ("repo_id", "BIGINT"),
-    ("pr_number", "INTEGER"),
-    ("node_id", "TEXT"),
-    ("event", "TEXT"),
-    ("actor_login", "TEXT"),
-    ("requested_reviewer", "TEXT"),
-    ("requested_team", "TEXT"),
-    ("created_at", "TIMESTAMPTZ"),
-)
-
-SYNC_STATE_COLUMNS: tuple[str, ...] = (
-    "repo",
-    "status",
-    "repo_id",
-    "full_name",
-    "cursor",
-    "etag",
-    "probe_url",
-    "last_attempt_at",
-    "last_success_at",
-    "last_error",
-    "last_error_at",
-    "strategy",
-    "last_report",
-    "needs_full_refetch",
-)
+#: Integer columns that hold GitHub's ids, which outgrew 32 bits.
+BIGINT = frozenset({"id", "repo_id"})
 
 
-def _insert_from_arrays(table: str, columns: Sequence[tuple[str, str]], list_from_json: str) -> str:
-    """``INSERT INTO table (cols) SELECT … FROM (SELECT unnest(%s::T[]) AS col, …)``: one array
-    parameter per column, then the ``synced_at`` parameter.
-
-    A list column's array holds one JSON text per row, turned into the native array by
-    ``list_from_json`` (a template with ``{}`` for the value). Only the identifiers and types of
-    the constant column lists above are formatted into the text.
-    """
-    names = ", ".join(name for name, _ in columns)
-    arrays = ", ".join(
-        f"unnest(%s::{'TEXT' if sql_type == LIST else sql_type}[]) AS {name}" for name, sql_type in columns
-    )
-    values = ", ".join(
-        list_from_json.format(f"batch.{name}") if sql_type == LIST else f"batch.{name}"
-        for name, sql_type in columns
-    )
-    return (
-        f"INSERT INTO {table} ({names}, synced_at) SELECT {values}, batch.synced_at "  # noqa: S608
-        f"FROM (SELECT {arrays}, CAST(%s AS TIMESTAMPTZ) AS synced_at) AS batch"
-    )
-
-
-def _upsert(table: str, columns: Sequence[tuple[str, str]], key: tuple[str, ...], list_from_json: str) -> str:
-    """Insert, or update a row whose content changed; an identical row (and its ``synced_at``)
-    stays untouched, so repeating a sync leaves the tables byte-for-byte identical."""
-    values = [name for name, _ in columns if name not in key]
-    short = table.split(".")[-1]
-    return (
-        _insert_from_arrays(table, columns, list_from_json)
-        + f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
-        + ", ".join(f"{name} = excluded.{name}" for name in values)
-        + ", synced_at = excluded.synced_at"
-        + f" WHERE ({', '.join(f'{short}.{name}' for name in values)})"
-        + f" IS DISTINCT FROM ({', '.join(f'excluded.{name}' for name in values)})"
-    )
+def _sql_type(name: str, annotation: Any) -> str:
+    """The SQL type of one record field (``Optional`` and ``Annotated`` unwrapped)."""
+    if name in BIGINT:
+        return "BIGINT"
+    while get_origin(annotation) in (Union, UnionType, Annotated):
+        annotation = get_args(annotation)[0]
+    return _SQL_TYPES[get_origin(annotation) or annotation]
 
 
 @dataclass(frozen=True)
-class Statements:
-    """The row-writing statements of one dialect (they differ only in ``list_from_json``)."""
+class Table(Generic[R]):
+    """A table written from and read into one record model: its columns are the model's fields,
+    in order (CONTRACT.md fixes both), so the model is the one column list."""
 
-    upsert_pull_requests: str
-    upsert_reviews: str
-    upsert_timeline: str
+    name: str
+    record: type[R]
+    key: tuple[str, ...]
+    order: str
 
-    @classmethod
-    def build(cls, list_from_json: str) -> Statements:
-        return cls(
-            upsert_pull_requests=_upsert(
-                "github.pull_requests", PULL_REQUEST_COLUMNS, ("repo", "number"), list_from_json
-            ),
-            upsert_reviews=_upsert(
-                "github.pull_request_reviews", REVIEW_COLUMNS, ("repo", "id"), list_from_json
-            ),
-            upsert_timeline=_upsert(
-                "github.pull_request_timeline", TIMELINE_COLUMNS, ("repo", "node_id"), list_from_json
-            ),
+    @functools.cached_property
+    def columns(self) -> tuple[tuple[str, str], ...]:
+        """(column, SQL type) in table order."""
+        return tuple(
+            (name, _sql_type(name, info.annotation)) for name, info in self.record.model_fields.items()
         )
+
+    @functools.cached_property
+    def select(self) -> str:
+        names = ", ".join(name for name, _ in self.columns)
+        return f"SELECT {names} FROM {self.name} WHERE repo = %s ORDER BY {self.order}"  # noqa: S608
+
+    def upsert(self, list_from_json: str) -> str:
+        """Insert, or update a row whose content changed; an identical row (and its ``synced_at``)
+        stays untouched, so repeating a sync leaves the tables byte-for-byte identical.
+
+        ``INSERT INTO table (cols) SELECT … FROM (SELECT unnest(%s::T[]) AS col, …)``: one array
+        parameter per column (:meth:`arrays`), then the ``synced_at`` parameter. A list column's
+        array holds one JSON text per row, turned into the native array by ``list_from_json`` (a
+        template with ``{}`` for the value). Only our constant identifiers and types are
+        formatted into the text.
+        """
+        names = ", ".join(name for name, _ in self.columns)
+        arrays = ", ".join(
+            f"unnest(%s::{'TEXT' if sql_type == LIST else sql_type}[]) AS {name}"
+            for name, sql_type in self.columns
+        )
+        values = ", ".join(
+            list_from_json.format(f"batch.{name}") if sql_type == LIST else f"batch.{name}"
+            for name, sql_type in self.columns
+        )
+        updated = [name for name, _ in self.columns if name not in self.key]
+        short = self.name.split(".")[-1]
+        return (
+            f"INSERT INTO {self.name} ({names}, synced_at) SELECT {values}, batch.synced_at "  # noqa: S608
+            f"FROM (SELECT {arrays}, CAST(%s AS TIMESTAMPTZ) AS synced_at) AS batch"
+            f" ON CONFLICT ({', '.join(self.key)}) DO UPDATE SET "
+            + ", ".join(f"{name} = excluded.{name}" for name in updated)
+            + ", synced_at = excluded.synced_at"
+            + f" WHERE ({', '.join(f'{short}.{name}' for name in updated)})"
+            + f" IS DISTINCT FROM ({', '.join(f'excluded.{name}' for name in updated)})"
+        )
+
+    def arrays(self, records: Sequence[R]) -> list[Any]:
+        """Records turned into one Python list per column, the parameters of :meth:`upsert`
+        (a list column's entries as JSON text)."""
+        return [
+            [
+                json.dumps(list(getattr(record, name))) if sql_type == LIST else getattr(record, name)
+                for record in records
+            ]
+            for name, sql_type in self.columns
+        ]
+
+
+PULL_REQUESTS = Table("github.pull_requests", PullRequestRecord, ("repo", "number"), "number")
+REVIEWS = Table("github.pull_request_reviews", ReviewRecord, ("repo", "id"), "pr_number, id")
+TIMELINE = Table(
+    "github.pull_request_timeline", TimelineRecord, ("repo", "node_id"), "pr_number, created_at, node_id"
+)
+
+#: Columns of ``github.sync_state``, as the fields of :class:`SyncState`.
+SYNC_STATE_COLUMNS: tuple[str, ...] = tuple(item.name for item in fields(SyncState))
 
 
 # A changed PR's review list replaces the stored one: reviews it no longer lists are deleted (this
@@ -267,25 +226,7 @@ RETURNING repo
 
 SELECT_STATES = "SELECT " + ", ".join(SYNC_STATE_COLUMNS) + " FROM github.sync_state"  # noqa: S608
 
-SELECT_PULL_REQUESTS = (
-    "SELECT "  # noqa: S608 - constant column list
-    + ", ".join(name for name, _ in PULL_REQUEST_COLUMNS)
-    + " FROM github.pull_requests WHERE repo = %s ORDER BY number"
-)
-
-SELECT_TIMELINE = (
-    "SELECT "  # noqa: S608 - constant column list
-    + ", ".join(name for name, _ in TIMELINE_COLUMNS)
-    + " FROM github.pull_request_timeline WHERE repo = %s ORDER BY pr_number, created_at, node_id"
-)
-
 COUNT_TIMELINE = "SELECT count(*) FROM github.pull_request_timeline WHERE repo = %s"
-
-SELECT_REVIEWS = (
-    "SELECT "  # noqa: S608 - constant column list
-    + ", ".join(name for name, _ in REVIEW_COLUMNS)
-    + " FROM github.pull_request_reviews WHERE repo = %s ORDER BY pr_number, id"
-)
 
 COUNTS = """
 SELECT
@@ -301,8 +242,9 @@ class SqlWarehouse(Warehouse):
     list_from_json: str
 
     @functools.cached_property
-    def _statements(self) -> Statements:
-        return Statements.build(self.list_from_json)
+    def _upserts(self) -> dict[str, str]:
+        """Table name -> its upsert statement in this dialect."""
+        return {table.name: table.upsert(self.list_from_json) for table in (PULL_REQUESTS, REVIEWS, TIMELINE)}
 
     @abc.abstractmethod
     def _session(self, what: str) -> AbstractContextManager[Executor]:
@@ -382,7 +324,6 @@ class SqlWarehouse(Warehouse):
         pull_requests = [item.pull_request for item in batch]
         reviews = [review for item in batch for review in item.reviews]
         events = [event for item in batch for event in item.timeline]
-        statements = self._statements
         with self._session(f"write {len(batch)} pull requests of {repo}") as executor:
             if pull_requests:
                 numbers = [pr.number for pr in pull_requests]
@@ -390,10 +331,7 @@ class SqlWarehouse(Warehouse):
                 reread = [item for item in batch if not item.reviews_unchanged]
                 reread_numbers = [item.pull_request.number for item in reread]
                 tagged = [item for item in reread if item.reviews_etag is not None]
-                executor.execute(
-                    statements.upsert_pull_requests,
-                    _column_arrays(pull_requests, PULL_REQUEST_COLUMNS) + [synced_at],
-                )
+                self._upsert(executor, PULL_REQUESTS, pull_requests, synced_at)
                 executor.execute(DELETE_REVIEWS, [repo, reread_numbers, [review.id for review in reviews]])
                 executor.execute(DELETE_TIMELINE, [repo, numbers, [event.node_id for event in events]])
                 executor.execute(DELETE_REVIEW_ETAGS, [repo, reread_numbers])
@@ -407,13 +345,9 @@ class SqlWarehouse(Warehouse):
                         ],
                     )
             if reviews:
-                executor.execute(
-                    statements.upsert_reviews, _column_arrays(reviews, REVIEW_COLUMNS) + [synced_at]
-                )
+                self._upsert(executor, REVIEWS, reviews, synced_at)
             if events:
-                executor.execute(
-                    statements.upsert_timeline, _column_arrays(events, TIMELINE_COLUMNS) + [synced_at]
-                )
+                self._upsert(executor, TIMELINE, events, synced_at)
             if commit is not None:
                 executor.execute(
                     COMMIT_SYNC,
@@ -438,22 +372,22 @@ class SqlWarehouse(Warehouse):
         return int(pull_requests), int(reviews)
 
     def pull_requests(self, repo: str) -> list[PullRequestRecord]:
-        names = [name for name, _ in PULL_REQUEST_COLUMNS]
-        with self._session(f"read the pull requests of {repo}") as executor:
-            rows = executor.execute(SELECT_PULL_REQUESTS, [repo])
-        return [PullRequestRecord(**dict(zip(names, row, strict=True))) for row in rows]
+        return self._read(PULL_REQUESTS, repo, "pull requests")
 
     def reviews(self, repo: str) -> list[ReviewRecord]:
-        names = [name for name, _ in REVIEW_COLUMNS]
-        with self._session(f"read the reviews of {repo}") as executor:
-            rows = executor.execute(SELECT_REVIEWS, [repo])
-        return [ReviewRecord(**dict(zip(names, row, strict=True))) for row in rows]
+        return self._read(REVIEWS, repo, "reviews")
 
     def timeline(self, repo: str) -> list[TimelineRecord]:
-        names = [name for name, _ in TIMELINE_COLUMNS]
-        with self._session(f"read the timeline events of {repo}") as executor:
-            rows = executor.execute(SELECT_TIMELINE, [repo])
-        return [TimelineRecord(**dict(zip(names, row, strict=True))) for row in rows]
+        return self._read(TIMELINE, repo, "timeline events")
+
+    def _read(self, table: Table[R], repo: str, what: str) -> list[R]:
+        names = [name for name, _ in table.columns]
+        with self._session(f"read the {what} of {repo}") as executor:
+            rows = executor.execute(table.select, [repo])
+        return [table.record(**dict(zip(names, row, strict=True))) for row in rows]
+
+    def _upsert(self, executor: Executor, table: Table[R], records: Sequence[R], synced_at: datetime) -> None:
+        executor.execute(self._upserts[table.name], [*table.arrays(records), synced_at])
 
     def review_etags(self, repo: str, numbers: Sequence[int]) -> dict[int, str]:
         if not numbers:
@@ -518,20 +452,6 @@ def check_batch(
         _require_aware(commit.success_at, "commit.success_at")
         if isinstance(commit.cursor, datetime):
             _require_aware(commit.cursor, "commit.cursor")
-
-
-def _column_arrays(
-    records: Sequence[PullRequestRecord | ReviewRecord | TimelineRecord], columns: Sequence[tuple[str, str]]
-) -> list[Any]:
-    """Records turned into one Python list per column, the parameters of an ``unnest`` insert
-    (a list column's entries as JSON text, see :func:`_insert_from_arrays`)."""
-    return [
-        [
-            json.dumps(list(getattr(record, name))) if sql_type == LIST else getattr(record, name)
-            for record in records
-        ]
-        for name, sql_type in columns
-    ]
 
 
 def _require_aware(value: datetime, name: str) -> None:

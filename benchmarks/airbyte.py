@@ -10,8 +10,11 @@ ratio taken pair by pair so that the machine's drift cancels out:
 - B, Airbyte: ``source-github read --config C --catalog K`` with no state (a first sync), streams
   ``pull_requests`` and ``reviews`` (what prsync stores, less the timeline), records written to a
   file (Airbyte's protocol output, no destination: a destination would only add to its time).
-  Installed outside this repository: ``uv venv /tmp/airbyte-venv && uv pip install --python
-  /tmp/airbyte-venv airbyte-source-github``; ``--airbyte-venv`` names another venv.
+  Installed outside this repository: ``uv venv /tmp/airbyte-venv && uv pip install --compile-bytecode
+  --python /tmp/airbyte-venv airbyte-source-github==2.7.1``; ``--airbyte-venv`` names another venv.
+  Both sides run with compiled bytecode (prsync's ``uv sync`` compiles it, ``[tool.uv]``): where
+  ``PYTHONDONTWRITEBYTECODE`` is set, as on this machine, an uncompiled venv recompiles every module
+  in every process, which would time the compiler, not the tools.
 
 Both commands are whole processes timed from outside (interpreter and imports included): the wall
 time an operator waits. After each run the simulator's counters (reset before it) give the

@@ -254,13 +254,8 @@ class InterruptGuard:
         while not self._stopped.is_set():
             timeout = None
             if self._received_at is not None:
-                now = time.monotonic()
-                deadlines = [self._received_at + self.hard_s]
-                if next_escalation is not None:
-                    deadlines.append(next_escalation)
-                if next_worker_stop is not None:
-                    deadlines.append(next_worker_stop)
-                timeout = max(0.0, min(deadlines) - now)
+                deadlines = (self._received_at + self.hard_s, next_escalation, next_worker_stop)
+                timeout = max(0.0, min(d for d in deadlines if d is not None) - time.monotonic())
             ready, _, _ = select.select([read_fd], [], [], timeout)
             if self._stopped.is_set():
                 return
@@ -325,31 +320,29 @@ def ensure_dagster_home(announce: Callable[[str], None] | None = None) -> Path:
     :class:`ConfigurationError` for a relative ``DAGSTER_HOME`` (Dagster refuses those).
     """
     home = os.environ.get("DAGSTER_HOME", "").strip()
-    if not home:
-        home = str(Path(DEFAULT_HOME).resolve())
-        os.environ["DAGSTER_HOME"] = home
+    default = not home
+    if default:
+        home = os.environ["DAGSTER_HOME"] = str(Path(DEFAULT_HOME).resolve())
         if announce is not None:
             announce(f"DAGSTER_HOME is not set; using {home}")
-        path = Path(home)
-        path.mkdir(parents=True, exist_ok=True)
-        config = path / "dagster.yaml"
-        if not config.exists():
-            config.write_text(
-                "# written by prsync for its default DAGSTER_HOME\ntelemetry:\n  enabled: false\n"
-            )
     path = Path(home)
     if not path.is_absolute():
         raise ConfigurationError(f"DAGSTER_HOME must be an absolute path, got {home!r}")
     path.mkdir(parents=True, exist_ok=True)
+    if default and not (path / "dagster.yaml").exists():
+        (path / "dagster.yaml").write_text(
+            "# written by prsync for its default DAGSTER_HOME\ntelemetry:\n  enabled: false\n"
+        )
     return path
 
 
 @contextlib.contextmanager
-def dagster_instance() -> Iterator[DagsterInstance]:
-    """The Dagster instance of ``$DAGSTER_HOME`` (see :func:`ensure_dagster_home`), disposed on exit."""
+def dagster_instance(announce: Callable[[str], None] | None = None) -> Iterator[DagsterInstance]:
+    """The Dagster instance of ``$DAGSTER_HOME`` (see :func:`ensure_dagster_home`, which ``announce``
+    is passed to), disposed on exit."""
     from dagster import DagsterInstance
 
-    ensure_dagster_home()
+    ensure_dagster_home(announce)
     instance = DagsterInstance.get()
     try:
         yield instance
@@ -515,10 +508,7 @@ def _run_one(
                 run_id=run_id,
                 tags={"prsync/trigger": "cli"},
             )
-    except KeyboardInterrupt:
-        if guard is None or guard.signum is None:
-            raise
-    except Exception:
+    except (KeyboardInterrupt, Exception):
         # An interrupt that reached Dagster's own machinery (not the step) can surface as
         # another error there (a storage call cut short); after a stop signal it is the stop.
         if guard is None or guard.signum is None:
@@ -666,17 +656,16 @@ def _close_interrupted_run(instance: DagsterInstance, run_id: str, signum: int) 
         instance.report_run_canceled(run, message=f"prsync was interrupted by {signal_name(signum)}")
 
 
-SUMMARY_COLUMNS = (
-    "repository",
-    "result",
-    "fetched with",
-    "PRs",
-    "reviews",
-    "requests",
-    "304s",
-    "points",
-    "seconds",
-)
+#: The summary's columns between result and seconds -> the ``last_report`` figure each shows.
+SUMMARY_FIGURES = {
+    "fetched with": "fetched_with",
+    "PRs": "pull_requests",
+    "reviews": "reviews",
+    "requests": "requests",
+    "304s": "not_modified",
+    "points": "points",
+}
+SUMMARY_COLUMNS = ("repository", "result", *SUMMARY_FIGURES, "seconds")
 
 
 def sync_summary_table(outcomes: Sequence[SyncOutcome], title: str) -> Table:
@@ -694,12 +683,7 @@ def sync_summary_table(outcomes: Sequence[SyncOutcome], title: str) -> Table:
         table.add_row(
             outcome.repo,
             "changed" if report.get("changed") else "unchanged",
-            str(report.get("fetched_with", "")),
-            str(report.get("pull_requests", "")),
-            str(report.get("reviews", "")),
-            str(report.get("requests", "")),
-            str(report.get("not_modified", "")),
-            str(report.get("points", "")),
+            *(str(report.get(figure, "")) for figure in SUMMARY_FIGURES.values()),
             f"{report.get('seconds', 0):.2f}",
         )
     return table

@@ -414,6 +414,7 @@ def run_syncs(
     """
     from prsync_dagster.definitions import defs
 
+    guard = guard or InterruptGuard()  # never entered: hears no signal
     job = defs.resolve_job_def("github_sync")
     run_config = {
         "ops": {"sync_github_repository": {"config": {"full_refresh": full_refresh}}},
@@ -424,22 +425,12 @@ def run_syncs(
     begun: set[str] = set()
 
     def sync_one(key: str, on: DagsterInstance) -> SyncOutcome:
-        if guard is not None and guard.signum is not None:
+        if guard.signum is not None:
             return SyncOutcome(repo=shown_name(key), result="not started")
         begun.add(key)
         if on_start:
             on_start(key)
         return _run_one(job, run_config, key, on, guard, on_log)
-
-    def settled(key: str, outcome: SyncOutcome) -> SyncOutcome:
-        """A repository that began but has no outcome lost its worker thread to the stop (the
-        guard's exception can land after the run ended, while the outcome was being kept)."""
-        if outcome.result != "not started" or key not in begun:
-            return outcome
-        signum = guard.signum if guard is not None and guard.signum else signal.SIGINT
-        return SyncOutcome(
-            repo=outcome.repo, result="interrupted", error=f"interrupted by {signal_name(signum)}"
-        )
 
     limit = github_pool_limit(instance)
     if limit is not None:
@@ -451,8 +442,17 @@ def run_syncs(
             if on_done:
                 on_done(outcomes[-1])
         return outcomes
-    outcomes = _run_concurrently(keys, min(concurrency, len(keys)), instance, sync_one, on_done)
-    return [settled(key, outcome) for key, outcome in zip(keys, outcomes, strict=True)]
+
+    def lost(key: str) -> SyncOutcome:
+        """No outcome kept: never begun, or its worker thread was lost to the stop (the guard's
+        exception can land after the run ended, while the outcome was being kept)."""
+        if key not in begun:
+            return SyncOutcome(repo=shown_name(key), result="not started")
+        signum = guard.signum or signal.SIGINT
+        return SyncOutcome(shown_name(key), "interrupted", error=f"interrupted by {signal_name(signum)}")
+
+    kept = _run_concurrently(keys, min(concurrency, len(keys)), instance, sync_one, on_done)
+    return [outcome or lost(key) for key, outcome in zip(keys, kept, strict=True)]
 
 
 def github_pool_limit(instance: DagsterInstance) -> int | None:
@@ -484,7 +484,7 @@ def _run_one(
     run_config: dict[str, Any],
     key: str,
     instance: DagsterInstance,
-    guard: InterruptGuard | None,
+    guard: InterruptGuard,
     on_log: Callable[[str, str], None] | None,
 ) -> SyncOutcome:
     """One partition's run, and what became of it (never raises for a failed or interrupted run)."""
@@ -499,7 +499,7 @@ def _run_one(
     if on_log is not None:
         instance.add_event_listener(run_id, _log_forwarder(repo, on_log))
     try:
-        with guard.running() if guard is not None else contextlib.nullcontext():
+        with guard.running():
             result = job.execute_in_process(
                 run_config=run_config,
                 instance=instance,
@@ -511,11 +511,10 @@ def _run_one(
     except (KeyboardInterrupt, Exception):
         # An interrupt that reached Dagster's own machinery (not the step) can surface as
         # another error there (a storage call cut short); after a stop signal it is the stop.
-        if guard is None or guard.signum is None:
+        if guard.signum is None:
             raise
-    interrupted = guard is not None and guard.signum is not None
-    if result is None or (interrupted and not result.success):
-        signum = guard.signum if guard and guard.signum else 2
+    if result is None or (guard.signum is not None and not result.success):
+        signum = guard.signum or 2
         _close_interrupted_run(instance, run_id, signum)
         return SyncOutcome(
             repo=repo, result="interrupted", run_id=run_id, error=f"interrupted by {signal_name(signum)}"
@@ -548,8 +547,9 @@ def _run_concurrently(
     instance: DagsterInstance,
     sync_one: Callable[[str, DagsterInstance], SyncOutcome],
     on_done: Callable[[SyncOutcome], None] | None,
-) -> list[SyncOutcome]:
-    """Run ``sync_one`` for every key on ``workers`` threads, taking keys in order; outcomes in order.
+) -> list[SyncOutcome | None]:
+    """Run ``sync_one`` for every key on ``workers`` threads, taking keys in order; outcomes in order
+    (None: lost with its thread).
 
     Thread safety, checked rather than assumed:
     - the Dagster instance (its SQLite or Postgres run and event storage) is used from several
@@ -569,6 +569,8 @@ def _run_concurrently(
     The main thread only waits, so the :class:`InterruptGuard`'s signal handler can run there at
     once; its watcher stops the runs in the worker threads.
     """
+    from concurrent.futures import ThreadPoolExecutor, wait
+
     from dagster import DagsterInstance
     from dagster._serdes import ConfigurableClassData
 
@@ -579,28 +581,21 @@ def _run_concurrently(
     )
     results: dict[int, SyncOutcome] = {}
     lock = threading.Lock()
-    queue = iter(enumerate(keys))
 
-    def work(threads_instance: DagsterInstance) -> None:
-        while True:
-            with lock:
-                index, key = next(queue, (-1, ""))
-            if index < 0:
-                return
-            try:
-                outcome = sync_one(key, threads_instance)
-            except BaseException as exc:  # never lose a repository's outcome with its thread
-                stopped = isinstance(exc, KeyboardInterrupt)
-                outcome = SyncOutcome(
-                    repo=shown_name(key),
-                    result="interrupted" if stopped else "failed",
-                    error="interrupted" if stopped else redact(f"{type(exc).__name__}: {exc}"),
-                )
-            with lock:
-                results[index] = outcome
+    def work(index: int, key: str) -> None:
+        try:
+            outcome = sync_one(key, threads_instance)
+        except BaseException as exc:  # never lose a repository's outcome with its thread
+            stopped = isinstance(exc, KeyboardInterrupt)
+            outcome = SyncOutcome(
+                repo=shown_name(key),
+                result="interrupted" if stopped else "failed",
+                error="interrupted" if stopped else redact(f"{type(exc).__name__}: {exc}"),
+            )
+        with lock:
+            results[index] = outcome
             if on_done:
-                with lock:
-                    on_done(outcome)
+                on_done(outcome)
 
     with DagsterInstance.from_ref(ref) as threads_instance:
         # Dagster builds each run's logging handlers with ``logging.config.dictConfig`` whenever
@@ -610,21 +605,13 @@ def _run_concurrently(
         # event storage's lock -> logging lock). Build them once, before any thread starts.
         handlers = threads_instance.get_yaml_python_handlers()
         threads_instance.get_yaml_python_handlers = lambda: handlers  # type: ignore[method-assign]
-        threads = [
-            threading.Thread(target=work, args=(threads_instance,), name=f"prsync-sync-{n}", daemon=True)
-            for n in range(workers)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            while thread.is_alive():
+        with ThreadPoolExecutor(workers, thread_name_prefix="prsync-sync") as pool:
+            futures = [pool.submit(work, index, key) for index, key in enumerate(keys)]
+            while not all(future.done() for future in futures):
                 # the guard's signal handler raises here; its watcher stops the runs: wait for them
                 with contextlib.suppress(Interrupted):
-                    thread.join(timeout=0.2)
-    return [
-        results.get(index, SyncOutcome(repo=shown_name(key), result="not started"))
-        for index, key in enumerate(keys)
-    ]
+                    wait(futures, timeout=0.2)
+    return [results.get(index) for index in range(len(keys))]
 
 
 def _log_forwarder(repo: str, on_log: Callable[[str, str], None]) -> Callable[[Any], None]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import math
 import os
 import select
 import signal
@@ -127,7 +128,8 @@ class InterruptGuard:
         self.on_signal = on_signal
         self.last_words = last_words
         self.signum: int | None = None
-        self._received_at: float | None = None
+        #: when the process ends (``hard_s`` after the first stop signal)
+        self._hard_at = math.inf
         self._in_run = threading.Event()
         #: thread ident -> runs in progress there, for threads other than the main one
         self._worker_runs: dict[int, int] = {}
@@ -234,70 +236,58 @@ class InterruptGuard:
 
     # -- watcher thread ------------------------------------------------------------------------
 
-    def _note(self, signum: int) -> bool:
-        """Record a stop signal; True when it is the first one."""
+    def _note(self, signum: int) -> None:
+        """Record the first stop signal."""
         if self.signum is not None:
-            return False
+            return
         self.signum = signum
-        self._received_at = time.monotonic()
+        self._hard_at = time.monotonic() + self.hard_s
         if self.on_signal is not None:
             with contextlib.suppress(Exception):
                 self.on_signal(signum)
-        return True
 
     def _watch(self) -> None:
+        """After the first stop signal: stop the worker threads' runs at once and every ``grace_s``,
+        the main thread's from ``grace_s`` on (at once on a repeated signal), end it at ``hard_s``."""
         assert self._fds is not None
         read_fd = self._fds[0]
-        next_escalation: float | None = None
-        next_worker_stop: float | None = None
-        seen = 0
-        while not self._stopped.is_set():
-            timeout = None
-            if self._received_at is not None:
-                deadlines = (self._received_at + self.hard_s, next_escalation, next_worker_stop)
-                timeout = max(0.0, min(d for d in deadlines if d is not None) - time.monotonic())
+        tick: float | None = None  # the next round of stopping, once a stop signal came
+        escalate = False  # whether that round interrupts the main thread's run too
+        while True:
+            timeout = None if tick is None else max(0.0, min(tick, self._hard_at) - time.monotonic())
             ready, _, _ = select.select([read_fd], [], [], timeout)
             if self._stopped.is_set():
                 return
-            if ready:
-                try:
-                    data = os.read(read_fd, 64)
-                except OSError:
-                    return
-                stops = [byte for byte in data if byte in STOP_SIGNALS]
-                for byte in stops:
-                    if self.signum is None:
-                        self._note(byte)
-                    elif seen:  # a repeated signal: do not wait for the grace period
-                        next_escalation = time.monotonic()
-                    seen += 1
-                if stops and next_escalation is None and self._received_at is not None:
-                    next_escalation = self._received_at + self.grace_s
+            try:
+                data = os.read(read_fd, 64) if ready else b""
+            except OSError:
+                return
+            for byte in (byte for byte in data if byte in STOP_SIGNALS):
+                if tick is None:
+                    self._note(byte)  # the stop handler may have noted it already
+                    tick = time.monotonic()
+                else:  # a repeated signal: do not wait for the grace period
+                    tick, escalate = time.monotonic(), True
             now = time.monotonic()
-            if self._received_at is None:
-                continue
-            if now >= self._received_at + self.hard_s:
+            if now >= self._hard_at:
                 self._hard_exit()
                 return
-            if next_worker_stop is None or now >= next_worker_stop:
-                next_worker_stop = now + self.grace_s if self._stop_workers() else None
-            if not self._in_run.is_set():
+            if tick is None or now < tick:
                 continue
-            if next_escalation is not None and now >= next_escalation:
+            self._stop_workers()
+            main = threading.main_thread().ident
+            if escalate and self._in_run.is_set() and main is not None:
                 with contextlib.suppress(ProcessLookupError, OSError):
-                    main = threading.main_thread().ident
-                    if main is not None:
-                        signal.pthread_kill(main, _ESCALATE)
-                next_escalation = now + self.grace_s
+                    signal.pthread_kill(main, _ESCALATE)
+            tick, escalate = now + self.grace_s, True
 
-    def _stop_workers(self) -> bool:
-        """Raise :class:`RunInterrupted` in every worker thread with a run in progress; True if any."""
+    def _stop_workers(self) -> None:
+        """Raise :class:`RunInterrupted` in every worker thread with a run in progress."""
         with self._workers_lock:
             for ident in self._worker_runs:
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(
                     ctypes.c_ulong(ident), ctypes.py_object(RunInterrupted)
                 )
-            return bool(self._worker_runs)
 
     def _hard_exit(self) -> None:
         message = ""

@@ -18,7 +18,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, suppress
+from contextlib import AbstractContextManager, closing, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,11 +159,10 @@ class Registered:
             registered.keys.setdefault(key, []).append(partition_key)
         return registered
 
-    def partition_key(self, key: str) -> str | None:
-        """The partition to run for ``key``: the normalized spelling if registered, else another."""
-        spellings = self.keys.get(key)
-        if not spellings:
-            return None
+    def partition_key(self, key: str) -> str:
+        """The partition to run for ``key``: the normalized spelling if registered (or if ``key`` is
+        not registered at all), else another."""
+        spellings = self.keys.get(key, [key])
         return key if key in spellings else spellings[0]
 
 
@@ -185,9 +184,9 @@ def verify_repositories(keys: Sequence[str], settings: Settings) -> dict[str, st
     names: dict[str, str] = {}
     for key in keys:
         owner, name = key.split("/")
-        client = GitHubClient(credentials, once, owner)
         try:
-            response = client.get(f"/repos/{owner}/{name}")
+            with closing(GitHubClient(credentials, once, owner)) as client:
+                response = client.get(f"/repos/{owner}/{name}")
         except RepositoryNotFound:
             raise CliError(
                 f"{key}: not found or not visible to this token (GitHub answered 404); "
@@ -197,8 +196,6 @@ def verify_repositories(keys: Sequence[str], settings: Settings) -> dict[str, st
             raise CliError(
                 f"{key}: could not check it on GitHub: {exc} (--no-verify skips the check)"
             ) from None
-        finally:
-            client.close()
         data = response.data if isinstance(response.data, dict) else {}
         names[key] = str(data.get("full_name") or key)
     return names
@@ -218,13 +215,11 @@ def discover_patterns(names: Sequence[str]) -> dict[str, list[str]]:
     factory = GitHubResource().client_factory(settings)
     listed: dict[str, list[str]] = {}
     for name, pattern in patterns.items():
-        client = factory(pattern.owner)
         try:
-            listed[name] = discover(client, pattern)
+            with closing(factory(pattern.owner)) as client:
+                listed[name] = discover(client, pattern)
         except PrsyncError as exc:
             raise CliError(f"{pattern}: could not list its repositories: {exc}") from None
-        finally:
-            client.close()
         if not listed[name]:
             err.print(
                 f"{pattern}: no repositories found (archived ones and forks are left out)", markup=False
@@ -249,11 +244,7 @@ def repos_add(names: Names, no_verify: NoVerify = False) -> None:
     forks excluded unless asked (``OWNER/*?forks=1&archived=1``; quote it for the shell).
     """
     listed = discover_patterns(names)  # owner/* -> the keys GitHub listed (issue 11)
-    keys = list(
-        dict.fromkeys(
-            key for name in names for key in (listed[name] if name in listed else parse_all([name]))
-        )
-    )
+    keys = parse_all([key for name in names for key in listed.get(name, [name])])
     with dagster_instance() as instance:
         registered = Registered.read(instance)
         new = [key for key in keys if key not in registered.keys]
@@ -331,7 +322,7 @@ class SyncProgress(Progress):
     With concurrent syncs the bar names every repository in progress.
     """
 
-    def __init__(self, console: Console, total: int) -> None:
+    def __init__(self, console: Console, total: int | None = None) -> None:
         super().__init__(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -347,6 +338,8 @@ class SyncProgress(Progress):
         self.pull_requests = 0
         #: repository -> PRs read so far, for those in progress
         self.reading: dict[str, int] = {}
+        #: repository -> its outcome, for those done
+        self.results: dict[str, SyncOutcome] = {}
         self.task = self.add_task("syncing", total=total, prs=0)
 
     def _show(self, advance: int = 0) -> None:
@@ -371,6 +364,7 @@ class SyncProgress(Progress):
 
     def done(self, outcome: SyncOutcome) -> None:
         report = outcome.report
+        self.results[outcome.repo] = outcome  # before it leaves `reading`: outcomes() always knows it
         self.reading.pop(outcome.repo, None)
         if outcome.success:
             self.pull_requests += int(report.get("pull_requests") or 0)
@@ -382,6 +376,14 @@ class SyncProgress(Progress):
             line = f"{outcome.repo}: {outcome.result}: {outcome.error}"
         self.console.print(line, markup=False, soft_wrap=True)
         self._show(advance=1)
+
+    def outcomes(self, keys: Sequence[str]) -> list[SyncOutcome]:
+        """Every repository of ``keys``, in order: its outcome, else interrupted (begun) or not started."""
+        return [
+            self.results.get(repo)
+            or SyncOutcome(repo, "interrupted" if repo in self.reading else "not started")
+            for repo in map(runs.shown_name, keys)
+        ]
 
 
 def interruption_line(signum: int, outcomes: Sequence[SyncOutcome]) -> str:
@@ -427,53 +429,37 @@ def sync(
     requested = parse_all(names or [])
     settings = Settings.from_env()
     keys: list[str] = []
-    begun: set[str] = set()
-    finished: dict[str, SyncOutcome] = {}
-
-    def so_far() -> list[SyncOutcome]:
-        """Every repository in the order of ``keys``: its outcome, else interrupted or not started."""
-        outcomes = []
-        for repo in (runs.shown_name(key) for key in keys):
-            unfinished = SyncOutcome(repo, "interrupted" if repo in begun else "not started")
-            outcomes.append(finished.get(repo, unfinished))
-        return outcomes
-
+    progress = SyncProgress(err)
     guard = InterruptGuard(
         on_signal=lambda signum: err.print(
             f"prsync: {signal_name(signum)} received, stopping (send it again to stop at once)",
             markup=False,
         ),
-        last_words=lambda: interruption_line(guard.signum or 2, so_far()) + " (stopped without cleanup)",
+        last_words=lambda: (
+            interruption_line(guard.signum or 2, progress.outcomes(keys)) + " (stopped without cleanup)"
+        ),
     )
     with guard:
         try:
             check_environment(settings)
             with dagster_instance() as instance:
                 keys = _keys_to_sync(instance, requested, settings, no_verify)
-
-                def start(key: str) -> None:
-                    begun.add(runs.shown_name(key))
-                    progress.started(key)
-
-                def done(outcome: SyncOutcome) -> None:
-                    finished[outcome.repo] = outcome
-                    progress.done(outcome)
-
-                with SyncProgress(err, total=len(keys)) as progress:
+                progress.update(progress.task, total=len(keys))
+                with progress:
                     run_syncs(
                         keys,
                         full,
                         instance,
                         concurrency=concurrency,
-                        on_start=start,
-                        on_done=done,
+                        on_start=progress.started,
+                        on_done=progress.done,
                         on_log=progress.logged,
                         log_level="INFO" if verbose else "CRITICAL",
                         guard=guard,
                     )
         except Interrupted:
             pass
-    outcomes = so_far()
+    outcomes = progress.outcomes(keys)
     if outcomes:
         out.print(sync_summary_table(outcomes, "prsync sync"))
     if guard.signum is not None:
@@ -495,17 +481,16 @@ def _keys_to_sync(
     if not requested:
         for key, reason in registered.invalid.items():
             err.print(f"skipped {key!r}: {reason} (prsync repos remove it)", markup=False, soft_wrap=True)
-        keys = [registered.partition_key(key) for key in sorted(registered.keys)]
-        if not keys:
+        if not registered.keys:
             raise CliError("no repositories registered: run `prsync repos add OWNER/NAME` first")
-        return [key for key in keys if key]
+        return [registered.partition_key(key) for key in sorted(registered.keys)]
     new = [key for key in requested if key not in registered.keys]
     if new:
         if not no_verify:
             verify_repositories(new, settings)
         instance.add_dynamic_partitions(REPOSITORIES, new)
         err.print(f"registered {', '.join(new)}", markup=False)
-    return [registered.partition_key(key) or key for key in requested]
+    return [registered.partition_key(key) for key in requested]
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -17,12 +17,12 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, closing, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -102,7 +102,7 @@ class CliError(Exception):
     """A failure to report as one line on stderr with a non-zero exit status."""
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     err.print(f"prsync: error: {redact(message)}", markup=False, soft_wrap=True)
     raise typer.Exit(code)
 
@@ -116,23 +116,14 @@ def guarded(function: Callable[..., T]) -> Callable[..., T]:
             return function(*args, **kwargs)
         except (PrsyncError, CliError) as exc:
             fail(str(exc))
-            raise AssertionError("unreachable") from exc
 
     return wrapper
 
 
-def ensure_dagster_home() -> Path:
-    """``$DAGSTER_HOME`` (see :func:`prsync_dagster.runs.ensure_dagster_home`), announced on stderr
-    when the default is used."""
-    return runs.ensure_dagster_home(announce=lambda text: err.print(text, markup=False))
-
-
-@contextmanager
-def dagster_instance() -> Iterator[DagsterInstance]:
-    """The Dagster instance of ``$DAGSTER_HOME`` (the default one announced on stderr)."""
-    ensure_dagster_home()
-    with runs.dagster_instance() as instance:
-        yield instance
+def dagster_instance() -> AbstractContextManager[DagsterInstance]:
+    """The Dagster instance of ``$DAGSTER_HOME`` (:func:`prsync_dagster.runs.dagster_instance`),
+    the default home announced on stderr."""
+    return runs.dagster_instance(announce=lambda text: err.print(text, markup=False))
 
 
 def parse_all(names: Sequence[str]) -> list[str]:
@@ -168,11 +159,10 @@ class Registered:
             registered.keys.setdefault(key, []).append(partition_key)
         return registered
 
-    def partition_key(self, key: str) -> str | None:
-        """The partition to run for ``key``: the normalized spelling if registered, else another."""
-        spellings = self.keys.get(key)
-        if not spellings:
-            return None
+    def partition_key(self, key: str) -> str:
+        """The partition to run for ``key``: the normalized spelling if registered (or if ``key`` is
+        not registered at all), else another."""
+        spellings = self.keys.get(key, [key])
         return key if key in spellings else spellings[0]
 
 
@@ -194,9 +184,9 @@ def verify_repositories(keys: Sequence[str], settings: Settings) -> dict[str, st
     names: dict[str, str] = {}
     for key in keys:
         owner, name = key.split("/")
-        client = GitHubClient(credentials, once, owner)
         try:
-            response = client.get(f"/repos/{owner}/{name}")
+            with closing(GitHubClient(credentials, once, owner)) as client:
+                response = client.get(f"/repos/{owner}/{name}")
         except RepositoryNotFound:
             raise CliError(
                 f"{key}: not found or not visible to this token (GitHub answered 404); "
@@ -206,8 +196,6 @@ def verify_repositories(keys: Sequence[str], settings: Settings) -> dict[str, st
             raise CliError(
                 f"{key}: could not check it on GitHub: {exc} (--no-verify skips the check)"
             ) from None
-        finally:
-            client.close()
         data = response.data if isinstance(response.data, dict) else {}
         names[key] = str(data.get("full_name") or key)
     return names
@@ -227,13 +215,11 @@ def discover_patterns(names: Sequence[str]) -> dict[str, list[str]]:
     factory = GitHubResource().client_factory(settings)
     listed: dict[str, list[str]] = {}
     for name, pattern in patterns.items():
-        client = factory(pattern.owner)
         try:
-            listed[name] = discover(client, pattern)
+            with closing(factory(pattern.owner)) as client:
+                listed[name] = discover(client, pattern)
         except PrsyncError as exc:
             raise CliError(f"{pattern}: could not list its repositories: {exc}") from None
-        finally:
-            client.close()
         if not listed[name]:
             err.print(
                 f"{pattern}: no repositories found (archived ones and forks are left out)", markup=False
@@ -241,18 +227,16 @@ def discover_patterns(names: Sequence[str]) -> dict[str, list[str]]:
     return listed
 
 
-def _no_verify_option() -> Any:
-    return typer.Option(
-        "--no-verify", help="Do not check on GitHub that the repositories exist (offline use)."
-    )
+Names = Annotated[list[str], typer.Argument(metavar="OWNER/NAME|URL...")]
+NoVerify = Annotated[
+    bool,
+    typer.Option("--no-verify", help="Do not check on GitHub that the repositories exist (offline use)."),
+]
 
 
 @repos_app.command("add")
 @guarded
-def repos_add(
-    names: Annotated[list[str], typer.Argument(metavar="OWNER/NAME|URL...")],
-    no_verify: Annotated[bool, _no_verify_option()] = False,
-) -> None:
+def repos_add(names: Names, no_verify: NoVerify = False) -> None:
     """Register repositories (adds Dagster partitions; the next schedule tick syncs them).
 
     Each is checked on GitHub first (one request); a pasted GitHub URL is accepted. ``OWNER/*``
@@ -260,11 +244,7 @@ def repos_add(
     forks excluded unless asked (``OWNER/*?forks=1&archived=1``; quote it for the shell).
     """
     listed = discover_patterns(names)  # owner/* -> the keys GitHub listed (issue 11)
-    keys = list(
-        dict.fromkeys(
-            key for name in names for key in (listed[name] if name in listed else parse_all([name]))
-        )
-    )
+    keys = parse_all([key for name in names for key in listed.get(name, [name])])
     with dagster_instance() as instance:
         registered = Registered.read(instance)
         new = [key for key in keys if key not in registered.keys]
@@ -286,7 +266,7 @@ def repos_add(
 
 @repos_app.command("remove")
 @guarded
-def repos_remove(names: Annotated[list[str], typer.Argument(metavar="OWNER/NAME|URL...")]) -> None:
+def repos_remove(names: Names) -> None:
     """Unregister repositories (stops syncing them; their stored rows are kept).
 
     Removes every registered spelling of each repository; an invalid registered key can be
@@ -334,7 +314,7 @@ DEFAULT_CONCURRENCY = 4
 READ_PULL_REQUESTS = re.compile(r": read (\d+) pull requests")
 
 
-class SyncProgress:
+class SyncProgress(Progress):
     """``prsync sync``'s progress on stderr: repositories done / total and PRs fetched so far.
 
     A live bar on a terminal (rich.progress, which serialises updates from several threads); one
@@ -342,15 +322,8 @@ class SyncProgress:
     With concurrent syncs the bar names every repository in progress.
     """
 
-    def __init__(self, console: Console, total: int) -> None:
-        self.console = console
-        #: PRs of the repositories done
-        self.pull_requests = 0
-        #: PRs read so far by the repository that logged last
-        self.current = 0
-        #: repository -> PRs read so far, for those in progress
-        self.reading: dict[str, int] = {}
-        self.progress = Progress(
+    def __init__(self, console: Console, total: int | None = None) -> None:
+        super().__init__(
             SpinnerColumn(),
             TextColumn("{task.description}"),
             BarColumn(),
@@ -361,18 +334,17 @@ class SyncProgress:
             disable=not console.is_terminal,
             transient=True,
         )
-        self.task = self.progress.add_task("syncing", total=total, prs=0)
-
-    def __enter__(self) -> SyncProgress:
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.progress.stop()
+        #: PRs of the repositories done
+        self.pull_requests = 0
+        #: repository -> PRs read so far, for those in progress
+        self.reading: dict[str, int] = {}
+        #: repository -> its outcome, for those done
+        self.results: dict[str, SyncOutcome] = {}
+        self.task = self.add_task("syncing", total=total, prs=0)
 
     def _show(self, advance: int = 0) -> None:
         reading = dict(self.reading)
-        self.progress.update(
+        self.update(
             self.task,
             description=f"syncing {', '.join(reading)}" if reading else "syncing",
             prs=self.pull_requests + sum(reading.values()),
@@ -380,7 +352,6 @@ class SyncProgress:
         )
 
     def started(self, key: str) -> None:
-        self.current = 0
         self.reading[runs.shown_name(key)] = 0
         self._show()
 
@@ -388,11 +359,12 @@ class SyncProgress:
         """The engine's progress messages: ``OWNER/NAME: read N pull requests`` (every 100)."""
         found = READ_PULL_REQUESTS.search(message)
         if found:
-            self.current = self.reading[repo] = int(found.group(1))
+            self.reading[repo] = int(found.group(1))
             self._show()
 
     def done(self, outcome: SyncOutcome) -> None:
         report = outcome.report
+        self.results[outcome.repo] = outcome  # before it leaves `reading`: outcomes() always knows it
         self.reading.pop(outcome.repo, None)
         if outcome.success:
             self.pull_requests += int(report.get("pull_requests") or 0)
@@ -402,8 +374,16 @@ class SyncProgress:
             )
         else:
             line = f"{outcome.repo}: {outcome.result}: {outcome.error}"
-        self.progress.console.print(line, markup=False, soft_wrap=True)
+        self.console.print(line, markup=False, soft_wrap=True)
         self._show(advance=1)
+
+    def outcomes(self, keys: Sequence[str]) -> list[SyncOutcome]:
+        """Every repository of ``keys``, in order: its outcome, else interrupted (begun) or not started."""
+        return [
+            self.results.get(repo)
+            or SyncOutcome(repo, "interrupted" if repo in self.reading else "not started")
+            for repo in map(runs.shown_name, keys)
+        ]
 
 
 def interruption_line(signum: int, outcomes: Sequence[SyncOutcome]) -> str:
@@ -423,7 +403,7 @@ def sync(
     names: Annotated[list[str] | None, typer.Argument(metavar="[OWNER/NAME|URL...]")] = None,
     full: Annotated[bool, typer.Option("--full", help="Ignore the cursor and refetch everything.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's run log.")] = False,
-    no_verify: Annotated[bool, _no_verify_option()] = False,
+    no_verify: NoVerify = False,
     concurrency: Annotated[
         int,
         typer.Option(
@@ -449,53 +429,37 @@ def sync(
     requested = parse_all(names or [])
     settings = Settings.from_env()
     keys: list[str] = []
-    begun: set[str] = set()
-    finished: dict[str, SyncOutcome] = {}
-
-    def so_far() -> list[SyncOutcome]:
-        """Every repository in the order of ``keys``: its outcome, else interrupted or not started."""
-        outcomes = []
-        for repo in (runs.shown_name(key) for key in keys):
-            unfinished = SyncOutcome(repo, "interrupted" if repo in begun else "not started")
-            outcomes.append(finished.get(repo, unfinished))
-        return outcomes
-
+    progress = SyncProgress(err)
     guard = InterruptGuard(
         on_signal=lambda signum: err.print(
             f"prsync: {signal_name(signum)} received, stopping (send it again to stop at once)",
             markup=False,
         ),
-        last_words=lambda: interruption_line(guard.signum or 2, so_far()) + " (stopped without cleanup)",
+        last_words=lambda: (
+            interruption_line(guard.signum or 2, progress.outcomes(keys)) + " (stopped without cleanup)"
+        ),
     )
     with guard:
         try:
             check_environment(settings)
             with dagster_instance() as instance:
                 keys = _keys_to_sync(instance, requested, settings, no_verify)
-
-                def start(key: str) -> None:
-                    begun.add(runs.shown_name(key))
-                    progress.started(key)
-
-                def done(outcome: SyncOutcome) -> None:
-                    finished[outcome.repo] = outcome
-                    progress.done(outcome)
-
-                with SyncProgress(err, total=len(keys)) as progress:
+                progress.update(progress.task, total=len(keys))
+                with progress:
                     run_syncs(
                         keys,
                         full,
                         instance,
                         concurrency=concurrency,
-                        on_start=start,
-                        on_done=done,
+                        on_start=progress.started,
+                        on_done=progress.done,
                         on_log=progress.logged,
                         log_level="INFO" if verbose else "CRITICAL",
                         guard=guard,
                     )
         except Interrupted:
             pass
-    outcomes = so_far()
+    outcomes = progress.outcomes(keys)
     if outcomes:
         out.print(sync_summary_table(outcomes, "prsync sync"))
     if guard.signum is not None:
@@ -517,25 +481,16 @@ def _keys_to_sync(
     if not requested:
         for key, reason in registered.invalid.items():
             err.print(f"skipped {key!r}: {reason} (prsync repos remove it)", markup=False, soft_wrap=True)
-        keys = [registered.partition_key(key) for key in sorted(registered.keys)]
-        if not keys:
+        if not registered.keys:
             raise CliError("no repositories registered: run `prsync repos add OWNER/NAME` first")
-        return [key for key in keys if key]
+        return [registered.partition_key(key) for key in sorted(registered.keys)]
     new = [key for key in requested if key not in registered.keys]
     if new:
         if not no_verify:
             verify_repositories(new, settings)
         instance.add_dynamic_partitions(REPOSITORIES, new)
         err.print(f"registered {', '.join(new)}", markup=False)
-    return [registered.partition_key(key) or key for key in requested]
-
-
-def lag_text(state: SyncState | None, now: datetime) -> str:
-    from prsync_dagster.automation import format_lag
-
-    if state is None or state.last_success_at is None:
-        return "never"
-    return format_lag(now - state.last_success_at)
+    return [registered.partition_key(key) for key in requested]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -585,38 +540,29 @@ def status(
 def _status_row(
     key: str, state: SyncState | None, counts: tuple[int, int], registered: Registered, now: datetime
 ) -> dict[str, Any]:
-    report = state.last_report if state else {}
-    lag = (now - state.last_success_at).total_seconds() if state and state.last_success_at else None
+    from prsync_dagster.automation import format_lag
+    from prsync_dagster.warehouse.base import SyncState
+
+    # a repository never synced has no state row: show an empty one
+    shown = state or SyncState(key, "never synced")  # type: ignore[arg-type]
+    lag = now - shown.last_success_at if shown.last_success_at else None
     return {
         "repo": key,
         "registered_as": registered.keys.get(key, []),
-        "status": state.status if state else "never synced",
-        "cursor": _iso(state.cursor if state else None),
-        "last_attempt_at": _iso(state.last_attempt_at if state else None),
-        "last_success_at": _iso(state.last_success_at if state else None),
-        "lag_seconds": round(lag) if lag is not None else None,
-        "lag": lag_text(state, now),
+        "status": shown.status,
+        "cursor": _iso(shown.cursor),
+        "last_attempt_at": _iso(shown.last_attempt_at),
+        "last_success_at": _iso(shown.last_success_at),
+        "lag_seconds": round(lag.total_seconds()) if lag is not None else None,
+        "lag": format_lag(lag) if lag is not None else "never",
         "pull_requests": counts[0],
         "reviews": counts[1],
-        "full_name": state.full_name if state else None,
-        "last_error": redact(state.last_error) if state and state.last_error else None,
-        "last_report": report or None,
+        "full_name": shown.full_name,
+        "last_error": redact(shown.last_error) if shown.last_error else None,
+        "last_report": shown.last_report or None,
         # set by migration 0002: the next sync refetches every PR once (issue 13)
-        "needs_full_refetch": bool(state and state.needs_full_refetch),
+        "needs_full_refetch": bool(shown.needs_full_refetch),
     }
-
-
-STATUS_COLUMNS = (
-    "repository",
-    "status",
-    "cursor",
-    "last success",
-    "lag",
-    "PRs",
-    "reviews",
-    "last sync",
-    "last error",
-)
 
 
 #: Dropped in this order when the terminal is too narrow for every column (``--json`` has them).
@@ -629,7 +575,7 @@ def _status_table(rows: Sequence[dict[str, Any]], width: int) -> Table:
     """One line per repository, fitted to ``width`` (the terminal's): the last error gets the
     room the other columns leave and is cut with ``…``; when even that does not fit, the least
     needed columns are left out (cost, cursor, last success). ``--json`` has everything."""
-    cells = [dict(zip(STATUS_COLUMNS, _status_cells(row), strict=True)) for row in rows]
+    cells = [{column: cell(row) for column, cell in STATUS_COLUMNS.items()} for row in rows]
     natural = {
         column: max([len(column), *(len(line[column]) for line in cells)]) for column in STATUS_COLUMNS
     }
@@ -658,16 +604,7 @@ def _status_table(rows: Sequence[dict[str, Any]], width: int) -> Table:
     return table
 
 
-def _status_cells(row: dict[str, Any]) -> list[str]:
-    report = row.get("last_report") or {}
-    cost = ""
-    if report:
-        cost = (
-            f"{report.get('strategy')}/{report.get('fetched_with')}: "
-            f"{report.get('requests', 0)} req, {report.get('points', 0)} pts"
-        )
-        if report.get("refetch_reason"):
-            cost += ", full refetch after the schema upgrade"
+def _status_label(row: dict[str, Any]) -> str:
     label = str(row["status"])
     if row.get("needs_full_refetch"):
         label += " (next sync refetches in full: schema upgrade)"
@@ -678,17 +615,32 @@ def _status_cells(row: dict[str, Any]) -> list[str]:
         elif spellings != [row["repo"]]:
             others = [spelling for spelling in spellings if spelling != row["repo"]]
             label += f" (as {', '.join(others)})"
-    return [
-        row["repo"],
-        label,
-        (row.get("cursor") or "")[:19],
-        (row.get("last_success_at") or "")[:19],
-        row.get("lag") or "",
-        str(row.get("pull_requests", "")),
-        str(row.get("reviews", "")),
-        cost,
-        " ".join(str(row.get("last_error") or "").split()),
-    ]
+    return label
+
+
+def _last_sync_cost(row: dict[str, Any]) -> str:
+    report = row.get("last_report") or {}
+    if not report:
+        return ""
+    cost = (
+        f"{report.get('strategy')}/{report.get('fetched_with')}: "
+        f"{report.get('requests', 0)} req, {report.get('points', 0)} pts"
+    )
+    return cost + (", full refetch after the schema upgrade" if report.get("refetch_reason") else "")
+
+
+#: The status table's columns -> the text each shows of a :func:`_status_row` row.
+STATUS_COLUMNS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "repository": lambda row: row["repo"],
+    "status": _status_label,
+    "cursor": lambda row: (row.get("cursor") or "")[:19],
+    "last success": lambda row: (row.get("last_success_at") or "")[:19],
+    "lag": lambda row: row.get("lag") or "",
+    "PRs": lambda row: str(row.get("pull_requests", "")),
+    "reviews": lambda row: str(row.get("reviews", "")),
+    "last sync": _last_sync_cost,
+    "last error": lambda row: " ".join(str(row.get("last_error") or "").split()),
+}
 
 
 @app.command("demo")

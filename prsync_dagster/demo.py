@@ -146,12 +146,6 @@ def verify(simulator: GitHubSimulator, keys: Sequence[str]) -> Table:
         for key in keys:
             diff = compare_with_truth(simulator.truth(key), warehouse, key)
             stored_prs, stored_reviews = warehouse.counts(key)
-            table.add_row(
-                key,
-                str(stored_prs),
-                str(diff.true_prs),
-                str(stored_reviews),
-                str(diff.true_reviews),
-                "[green]yes[/green]" if diff.equal else "[red]NO[/red]",
-            )
+            figures = (stored_prs, diff.true_prs, stored_reviews, diff.true_reviews)
+            table.add_row(key, *map(str, figures), "[green]yes[/green]" if diff.equal else "[red]NO[/red]")
     return table

@@ -54,6 +54,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 def _figure_html(weekly: list[dict[str, Any]], shown: list[date]) -> str:
     """The trend charts as an HTML fragment with plotly.js embedded (no network at view time)."""
     import plotly.graph_objects as go
+    from plotly.colors import qualitative
     from plotly.subplots import make_subplots
 
     figure = make_subplots(
@@ -64,11 +65,12 @@ def _figure_html(weekly: list[dict[str, Any]], shown: list[date]) -> str:
         subplot_titles=[title for _, title, _ in CHARTS],
     )
     repos = sorted({row["repo"] for row in weekly})
+    weeks = [week.isoformat() for week in shown]
+    palette: list[str] = qualitative.Plotly
     for index, repo in enumerate(repos):
         # every shown week on every line: a week without a row opened and merged nothing (count 0)
         # and has no median (None: the line breaks instead of bridging the quiet week)
         by_week = {row["week"]: row for row in weekly if row["repo"] == repo}
-        weeks = [week.isoformat() for week in shown]
         for chart, (column, _, _) in enumerate(CHARTS, start=1):
             empty = 0 if column.startswith("prs_") else None
             figure.add_trace(
@@ -79,7 +81,7 @@ def _figure_html(weekly: list[dict[str, Any]], shown: list[date]) -> str:
                     name=repo,
                     legendgroup=repo,
                     showlegend=chart == 1,
-                    line={"color": _color(index)},
+                    line={"color": palette[index % len(palette)]},
                     connectgaps=False,
                     hovertemplate=f"{html.escape(repo)}<br>week of %{{x}}<br>%{{y:.1f}}<extra></extra>",
                 ),
@@ -88,7 +90,7 @@ def _figure_html(weekly: list[dict[str, Any]], shown: list[date]) -> str:
             )
     for chart, (_, _, unit) in enumerate(CHARTS, start=1):
         figure.update_yaxes(title_text=unit, rangemode="tozero", row=chart, col=1)
-    figure.update_xaxes(type="category", categoryorder="array", categoryarray=[w.isoformat() for w in shown])
+    figure.update_xaxes(type="category", categoryorder="array", categoryarray=weeks)
     figure.update_layout(
         height=260 * len(CHARTS),
         template="plotly_white",
@@ -104,13 +106,6 @@ def _figure_html(weekly: list[dict[str, Any]], shown: list[date]) -> str:
             config={"displaylogo": False, "responsive": True},
         )
     )
-
-
-def _color(index: int) -> str:
-    import plotly.colors
-
-    palette: list[str] = plotly.colors.qualitative.Plotly
-    return palette[index % len(palette)]
 
 
 def _waiting_table(waiting: list[WaitingPullRequest], now: datetime) -> str:

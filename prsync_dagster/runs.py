@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import math
 import os
 import select
 import signal
@@ -127,7 +128,8 @@ class InterruptGuard:
         self.on_signal = on_signal
         self.last_words = last_words
         self.signum: int | None = None
-        self._received_at: float | None = None
+        #: when the process ends (``hard_s`` after the first stop signal)
+        self._hard_at = math.inf
         self._in_run = threading.Event()
         #: thread ident -> runs in progress there, for threads other than the main one
         self._worker_runs: dict[int, int] = {}
@@ -234,75 +236,58 @@ class InterruptGuard:
 
     # -- watcher thread ------------------------------------------------------------------------
 
-    def _note(self, signum: int) -> bool:
-        """Record a stop signal; True when it is the first one."""
+    def _note(self, signum: int) -> None:
+        """Record the first stop signal."""
         if self.signum is not None:
-            return False
+            return
         self.signum = signum
-        self._received_at = time.monotonic()
+        self._hard_at = time.monotonic() + self.hard_s
         if self.on_signal is not None:
             with contextlib.suppress(Exception):
                 self.on_signal(signum)
-        return True
 
     def _watch(self) -> None:
+        """After the first stop signal: stop the worker threads' runs at once and every ``grace_s``,
+        the main thread's from ``grace_s`` on (at once on a repeated signal), end it at ``hard_s``."""
         assert self._fds is not None
         read_fd = self._fds[0]
-        next_escalation: float | None = None
-        next_worker_stop: float | None = None
-        seen = 0
-        while not self._stopped.is_set():
-            timeout = None
-            if self._received_at is not None:
-                now = time.monotonic()
-                deadlines = [self._received_at + self.hard_s]
-                if next_escalation is not None:
-                    deadlines.append(next_escalation)
-                if next_worker_stop is not None:
-                    deadlines.append(next_worker_stop)
-                timeout = max(0.0, min(deadlines) - now)
+        tick: float | None = None  # the next round of stopping, once a stop signal came
+        escalate = False  # whether that round interrupts the main thread's run too
+        while True:
+            timeout = None if tick is None else max(0.0, min(tick, self._hard_at) - time.monotonic())
             ready, _, _ = select.select([read_fd], [], [], timeout)
             if self._stopped.is_set():
                 return
-            if ready:
-                try:
-                    data = os.read(read_fd, 64)
-                except OSError:
-                    return
-                stops = [byte for byte in data if byte in STOP_SIGNALS]
-                for byte in stops:
-                    if self.signum is None:
-                        self._note(byte)
-                    elif seen:  # a repeated signal: do not wait for the grace period
-                        next_escalation = time.monotonic()
-                    seen += 1
-                if stops and next_escalation is None and self._received_at is not None:
-                    next_escalation = self._received_at + self.grace_s
+            try:
+                data = os.read(read_fd, 64) if ready else b""
+            except OSError:
+                return
+            for byte in (byte for byte in data if byte in STOP_SIGNALS):
+                if tick is None:
+                    self._note(byte)  # the stop handler may have noted it already
+                    tick = time.monotonic()
+                else:  # a repeated signal: do not wait for the grace period
+                    tick, escalate = time.monotonic(), True
             now = time.monotonic()
-            if self._received_at is None:
-                continue
-            if now >= self._received_at + self.hard_s:
+            if now >= self._hard_at:
                 self._hard_exit()
                 return
-            if next_worker_stop is None or now >= next_worker_stop:
-                next_worker_stop = now + self.grace_s if self._stop_workers() else None
-            if not self._in_run.is_set():
+            if tick is None or now < tick:
                 continue
-            if next_escalation is not None and now >= next_escalation:
+            self._stop_workers()
+            main = threading.main_thread().ident
+            if escalate and self._in_run.is_set() and main is not None:
                 with contextlib.suppress(ProcessLookupError, OSError):
-                    main = threading.main_thread().ident
-                    if main is not None:
-                        signal.pthread_kill(main, _ESCALATE)
-                next_escalation = now + self.grace_s
+                    signal.pthread_kill(main, _ESCALATE)
+            tick, escalate = now + self.grace_s, True
 
-    def _stop_workers(self) -> bool:
-        """Raise :class:`RunInterrupted` in every worker thread with a run in progress; True if any."""
+    def _stop_workers(self) -> None:
+        """Raise :class:`RunInterrupted` in every worker thread with a run in progress."""
         with self._workers_lock:
             for ident in self._worker_runs:
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(
                     ctypes.c_ulong(ident), ctypes.py_object(RunInterrupted)
                 )
-            return bool(self._worker_runs)
 
     def _hard_exit(self) -> None:
         message = ""
@@ -325,31 +310,29 @@ def ensure_dagster_home(announce: Callable[[str], None] | None = None) -> Path:
     :class:`ConfigurationError` for a relative ``DAGSTER_HOME`` (Dagster refuses those).
     """
     home = os.environ.get("DAGSTER_HOME", "").strip()
-    if not home:
-        home = str(Path(DEFAULT_HOME).resolve())
-        os.environ["DAGSTER_HOME"] = home
+    default = not home
+    if default:
+        home = os.environ["DAGSTER_HOME"] = str(Path(DEFAULT_HOME).resolve())
         if announce is not None:
             announce(f"DAGSTER_HOME is not set; using {home}")
-        path = Path(home)
-        path.mkdir(parents=True, exist_ok=True)
-        config = path / "dagster.yaml"
-        if not config.exists():
-            config.write_text(
-                "# written by prsync for its default DAGSTER_HOME\ntelemetry:\n  enabled: false\n"
-            )
     path = Path(home)
     if not path.is_absolute():
         raise ConfigurationError(f"DAGSTER_HOME must be an absolute path, got {home!r}")
     path.mkdir(parents=True, exist_ok=True)
+    if default and not (path / "dagster.yaml").exists():
+        (path / "dagster.yaml").write_text(
+            "# written by prsync for its default DAGSTER_HOME\ntelemetry:\n  enabled: false\n"
+        )
     return path
 
 
 @contextlib.contextmanager
-def dagster_instance() -> Iterator[DagsterInstance]:
-    """The Dagster instance of ``$DAGSTER_HOME`` (see :func:`ensure_dagster_home`), disposed on exit."""
+def dagster_instance(announce: Callable[[str], None] | None = None) -> Iterator[DagsterInstance]:
+    """The Dagster instance of ``$DAGSTER_HOME`` (see :func:`ensure_dagster_home`, which ``announce``
+    is passed to), disposed on exit."""
     from dagster import DagsterInstance
 
-    ensure_dagster_home()
+    ensure_dagster_home(announce)
     instance = DagsterInstance.get()
     try:
         yield instance
@@ -421,6 +404,7 @@ def run_syncs(
     """
     from prsync_dagster.definitions import defs
 
+    guard = guard or InterruptGuard()  # never entered: hears no signal
     job = defs.resolve_job_def("github_sync")
     run_config = {
         "ops": {"sync_github_repository": {"config": {"full_refresh": full_refresh}}},
@@ -431,22 +415,12 @@ def run_syncs(
     begun: set[str] = set()
 
     def sync_one(key: str, on: DagsterInstance) -> SyncOutcome:
-        if guard is not None and guard.signum is not None:
+        if guard.signum is not None:
             return SyncOutcome(repo=shown_name(key), result="not started")
         begun.add(key)
         if on_start:
             on_start(key)
         return _run_one(job, run_config, key, on, guard, on_log)
-
-    def settled(key: str, outcome: SyncOutcome) -> SyncOutcome:
-        """A repository that began but has no outcome lost its worker thread to the stop (the
-        guard's exception can land after the run ended, while the outcome was being kept)."""
-        if outcome.result != "not started" or key not in begun:
-            return outcome
-        signum = guard.signum if guard is not None and guard.signum else signal.SIGINT
-        return SyncOutcome(
-            repo=outcome.repo, result="interrupted", error=f"interrupted by {signal_name(signum)}"
-        )
 
     limit = github_pool_limit(instance)
     if limit is not None:
@@ -458,8 +432,17 @@ def run_syncs(
             if on_done:
                 on_done(outcomes[-1])
         return outcomes
-    outcomes = _run_concurrently(keys, min(concurrency, len(keys)), instance, sync_one, on_done)
-    return [settled(key, outcome) for key, outcome in zip(keys, outcomes, strict=True)]
+
+    def lost(key: str) -> SyncOutcome:
+        """No outcome kept: never begun, or its worker thread was lost to the stop (the guard's
+        exception can land after the run ended, while the outcome was being kept)."""
+        if key not in begun:
+            return SyncOutcome(repo=shown_name(key), result="not started")
+        signum = guard.signum or signal.SIGINT
+        return SyncOutcome(shown_name(key), "interrupted", error=f"interrupted by {signal_name(signum)}")
+
+    kept = _run_concurrently(keys, min(concurrency, len(keys)), instance, sync_one, on_done)
+    return [outcome or lost(key) for key, outcome in zip(keys, kept, strict=True)]
 
 
 def github_pool_limit(instance: DagsterInstance) -> int | None:
@@ -491,7 +474,7 @@ def _run_one(
     run_config: dict[str, Any],
     key: str,
     instance: DagsterInstance,
-    guard: InterruptGuard | None,
+    guard: InterruptGuard,
     on_log: Callable[[str, str], None] | None,
 ) -> SyncOutcome:
     """One partition's run, and what became of it (never raises for a failed or interrupted run)."""
@@ -506,7 +489,7 @@ def _run_one(
     if on_log is not None:
         instance.add_event_listener(run_id, _log_forwarder(repo, on_log))
     try:
-        with guard.running() if guard is not None else contextlib.nullcontext():
+        with guard.running():
             result = job.execute_in_process(
                 run_config=run_config,
                 instance=instance,
@@ -515,17 +498,13 @@ def _run_one(
                 run_id=run_id,
                 tags={"prsync/trigger": "cli"},
             )
-    except KeyboardInterrupt:
-        if guard is None or guard.signum is None:
-            raise
-    except Exception:
+    except (KeyboardInterrupt, Exception):
         # An interrupt that reached Dagster's own machinery (not the step) can surface as
         # another error there (a storage call cut short); after a stop signal it is the stop.
-        if guard is None or guard.signum is None:
+        if guard.signum is None:
             raise
-    interrupted = guard is not None and guard.signum is not None
-    if result is None or (interrupted and not result.success):
-        signum = guard.signum if guard and guard.signum else 2
+    if result is None or (guard.signum is not None and not result.success):
+        signum = guard.signum or 2
         _close_interrupted_run(instance, run_id, signum)
         return SyncOutcome(
             repo=repo, result="interrupted", run_id=run_id, error=f"interrupted by {signal_name(signum)}"
@@ -558,8 +537,9 @@ def _run_concurrently(
     instance: DagsterInstance,
     sync_one: Callable[[str, DagsterInstance], SyncOutcome],
     on_done: Callable[[SyncOutcome], None] | None,
-) -> list[SyncOutcome]:
-    """Run ``sync_one`` for every key on ``workers`` threads, taking keys in order; outcomes in order.
+) -> list[SyncOutcome | None]:
+    """Run ``sync_one`` for every key on ``workers`` threads, taking keys in order; outcomes in order
+    (None: lost with its thread).
 
     Thread safety, checked rather than assumed:
     - the Dagster instance (its SQLite or Postgres run and event storage) is used from several
@@ -579,6 +559,8 @@ def _run_concurrently(
     The main thread only waits, so the :class:`InterruptGuard`'s signal handler can run there at
     once; its watcher stops the runs in the worker threads.
     """
+    from concurrent.futures import ThreadPoolExecutor, wait
+
     from dagster import DagsterInstance
     from dagster._serdes import ConfigurableClassData
 
@@ -589,28 +571,21 @@ def _run_concurrently(
     )
     results: dict[int, SyncOutcome] = {}
     lock = threading.Lock()
-    queue = iter(enumerate(keys))
 
-    def work(threads_instance: DagsterInstance) -> None:
-        while True:
-            with lock:
-                index, key = next(queue, (-1, ""))
-            if index < 0:
-                return
-            try:
-                outcome = sync_one(key, threads_instance)
-            except BaseException as exc:  # never lose a repository's outcome with its thread
-                stopped = isinstance(exc, KeyboardInterrupt)
-                outcome = SyncOutcome(
-                    repo=shown_name(key),
-                    result="interrupted" if stopped else "failed",
-                    error="interrupted" if stopped else redact(f"{type(exc).__name__}: {exc}"),
-                )
-            with lock:
-                results[index] = outcome
+    def work(index: int, key: str) -> None:
+        try:
+            outcome = sync_one(key, threads_instance)
+        except BaseException as exc:  # never lose a repository's outcome with its thread
+            stopped = isinstance(exc, KeyboardInterrupt)
+            outcome = SyncOutcome(
+                repo=shown_name(key),
+                result="interrupted" if stopped else "failed",
+                error="interrupted" if stopped else redact(f"{type(exc).__name__}: {exc}"),
+            )
+        with lock:
+            results[index] = outcome
             if on_done:
-                with lock:
-                    on_done(outcome)
+                on_done(outcome)
 
     with DagsterInstance.from_ref(ref) as threads_instance:
         # Dagster builds each run's logging handlers with ``logging.config.dictConfig`` whenever
@@ -620,21 +595,13 @@ def _run_concurrently(
         # event storage's lock -> logging lock). Build them once, before any thread starts.
         handlers = threads_instance.get_yaml_python_handlers()
         threads_instance.get_yaml_python_handlers = lambda: handlers  # type: ignore[method-assign]
-        threads = [
-            threading.Thread(target=work, args=(threads_instance,), name=f"prsync-sync-{n}", daemon=True)
-            for n in range(workers)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            while thread.is_alive():
+        with ThreadPoolExecutor(workers, thread_name_prefix="prsync-sync") as pool:
+            futures = [pool.submit(work, index, key) for index, key in enumerate(keys)]
+            while not all(future.done() for future in futures):
                 # the guard's signal handler raises here; its watcher stops the runs: wait for them
                 with contextlib.suppress(Interrupted):
-                    thread.join(timeout=0.2)
-    return [
-        results.get(index, SyncOutcome(repo=shown_name(key), result="not started"))
-        for index, key in enumerate(keys)
-    ]
+                    wait(futures, timeout=0.2)
+    return [results.get(index) for index in range(len(keys))]
 
 
 def _log_forwarder(repo: str, on_log: Callable[[str, str], None]) -> Callable[[Any], None]:
@@ -666,17 +633,16 @@ def _close_interrupted_run(instance: DagsterInstance, run_id: str, signum: int) 
         instance.report_run_canceled(run, message=f"prsync was interrupted by {signal_name(signum)}")
 
 
-SUMMARY_COLUMNS = (
-    "repository",
-    "result",
-    "fetched with",
-    "PRs",
-    "reviews",
-    "requests",
-    "304s",
-    "points",
-    "seconds",
-)
+#: The summary's columns between result and seconds -> the ``last_report`` figure each shows.
+SUMMARY_FIGURES = {
+    "fetched with": "fetched_with",
+    "PRs": "pull_requests",
+    "reviews": "reviews",
+    "requests": "requests",
+    "304s": "not_modified",
+    "points": "points",
+}
+SUMMARY_COLUMNS = ("repository", "result", *SUMMARY_FIGURES, "seconds")
 
 
 def sync_summary_table(outcomes: Sequence[SyncOutcome], title: str) -> Table:
@@ -694,12 +660,7 @@ def sync_summary_table(outcomes: Sequence[SyncOutcome], title: str) -> Table:
         table.add_row(
             outcome.repo,
             "changed" if report.get("changed") else "unchanged",
-            str(report.get("fetched_with", "")),
-            str(report.get("pull_requests", "")),
-            str(report.get("reviews", "")),
-            str(report.get("requests", "")),
-            str(report.get("not_modified", "")),
-            str(report.get("points", "")),
+            *(str(report.get(figure, "")) for figure in SUMMARY_FIGURES.values()),
             f"{report.get('seconds', 0):.2f}",
         )
     return table

@@ -67,29 +67,22 @@ def tracked(
             patterns.append(pattern)
     explicit, problems = Settings(repos_setting=tuple(explicit_entries)).tracked_repos()
     result.problems += problems
-    discovered: dict[str, list[str]] = {}
-    if patterns:
-        factory = github.client_factory(settings) if due else None
+    # what each pattern found last time, replaced by a new listing when one is due and succeeds
+    discovered = {str(pattern): previous.get(str(pattern), []) for pattern in patterns}
+    if patterns and due:
+        factory = github.client_factory(settings)
         for pattern in patterns:
-            name = str(pattern)
-            if factory is None:
-                discovered[name] = previous.get(name, [])
-                continue
             client = factory(pattern.owner)
             try:
-                discovered[name] = discover(client, pattern)
+                discovered[str(pattern)] = discover(client, pattern)
             except Exception as exc:
-                result.problems.append(f"PRSYNC_REPOS: could not list {name}: {describe_error(exc)}")
-                discovered[name] = previous.get(name, [])
+                result.problems.append(f"PRSYNC_REPOS: could not list {pattern}: {describe_error(exc)}")
             finally:
                 client.close()
-    keys = list(explicit)
-    for found in discovered.values():
-        keys += [key for key in found if key not in keys]
-    result.keys = keys
+    result.keys = list(dict.fromkeys([*explicit, *(key for found in discovered.values() for key in found)]))
     # only patterns still configured: dropping a pattern from PRSYNC_REPOS unregisters nothing
     before = {key for name, found in previous.items() if name in discovered for key in found}
-    result.disappeared = sorted(before - set(keys))
+    result.disappeared = sorted(before - set(result.keys))
     result.cursor = json.dumps(
         {"at": now if (patterns and due) else state.get("at", 0), "discovered": discovered}
     )

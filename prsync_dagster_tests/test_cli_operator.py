@@ -264,11 +264,11 @@ def test_progress_counts_repositories_and_pull_requests() -> None:
     with cli.SyncProgress(console, total=2) as progress:
         progress.started("acme/widgets")
         progress.done(SyncOutcome("acme/widgets", "ok", report={"pull_requests": 120, "reviews": 9}))
-        progress.progress.refresh()
+        progress.refresh()
         shown = stream.getvalue()
         progress.started("acme/gadget-service")
         progress.done(SyncOutcome("acme/gadget-service", "failed", error="GitHub rejected the token"))
-        progress.progress.refresh()
+        progress.refresh()
     assert "acme/widgets: 120 PRs, 9 reviews" in shown
     assert re.search(r"1/2 repositories, 120 PRs fetched", shown), shown
     assert "acme/gadget-service: failed: GitHub rejected the token" in stream.getvalue()
@@ -533,7 +533,7 @@ def test_progress_hears_the_engine_while_a_repository_is_read(env: dict[str, str
 
         def logged(repo: str, message: str) -> None:
             progress.logged(repo, message)
-            heard.append((repo, message, progress.current))
+            heard.append((repo, message, progress.reading[repo]))
 
         progress.started("acme/widgets")
         (outcome,) = run_syncs(["acme/widgets"], False, instance, on_log=logged, on_done=progress.done)

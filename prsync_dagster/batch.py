@@ -90,7 +90,7 @@ def sync_batch(
 ) -> Iterator[MaterializeResult]:
     """Sync every partition of a ranged run (see the module docstring); raise :class:`Failure`
     naming the failed repositories if any failed, else materialize the range."""
-    from prsync_dagster.assets import sync_results
+    from prsync_dagster.assets import stored_rows, sync_results
 
     settings = Settings.from_env()
     options = SyncOptions(strategy=github.sync_strategy(settings), full_refresh=full_refresh)
@@ -108,10 +108,7 @@ def sync_batch(
     with warehouse.open() as store:
         with ThreadPoolExecutor(BATCH_CONCURRENCY, thread_name_prefix="prsync-batch") as pool:
             list(pool.map(one, keys))
-        counts = {
-            key: (*store.counts(normalize_repo(key)), store.timeline_count(normalize_repo(key)))
-            for key in reports
-        }
+        stored = [stored_rows(store, normalize_repo(key)) for key in reports]
     if failures:
         raise Failure(
             description=f"{len(failures)} of {len(keys)} repositories failed (re-queued as single-partition "
@@ -128,11 +125,7 @@ def sync_batch(
              for key, r in reports.items()}
         ),
     }  # fmt: skip
-    rows = tuple(sum(c[i] for c in counts.values()) for i in range(3))
-    upserted = tuple(
-        sum(getattr(r, f) for r in reports.values()) for f in ("pull_requests", "reviews", "timeline_events")
-    )
-    yield from sync_results(rows, upserted, common)  # type: ignore[arg-type]
+    yield from sync_results([sum(column) for column in zip(*stored, strict=True)], reports.values(), common)
 
 
 def partitions_in_range(instance: DagsterInstance, start: str, end: str) -> list[str]:

@@ -32,13 +32,11 @@ from dagster import (
     DagsterInstance,
     Failure,
     MaterializeResult,
-    MetadataValue,
     RunRequest,
 )
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from prsync_dagster.errors import InvalidRepositoryName
-from prsync_dagster.partitions import REPOSITORIES
+from prsync_dagster.partitions import REPOSITORIES, checked_name
 from prsync_dagster.repos import normalize_repo
 from prsync_dagster.resources import GitHubResource, WarehouseResource
 from prsync_dagster.settings import Settings
@@ -64,21 +62,16 @@ def range_tags(keys: Sequence[str]) -> dict[str, str]:
 def batch_run_requests(keys: Sequence[str], run_key_prefix: str, tags: dict[str, str]) -> list[RunRequest]:
     """Run requests for newly added (hence contiguous, in this order) partitions: ranges of
     :data:`BATCH_SIZE`; a single-partition run each when fewer than :data:`BATCH_MIN` keys."""
-    requests = []
     size = BATCH_SIZE if len(keys) >= BATCH_MIN else 1
-    for start in range(0, len(keys), size):
-        chunk = list(keys[start : start + size])
-        if len(chunk) == 1:
-            requests.append(
-                RunRequest(run_key=f"{run_key_prefix}:{chunk[0]}", partition_key=chunk[0], tags=tags)
-            )
-        else:
-            requests.append(
-                RunRequest(
-                    run_key=f"{run_key_prefix}:{chunk[0]}..{chunk[-1]}", tags={**tags, **range_tags(chunk)}
-                )
-            )
-    return requests
+    chunks = [keys[start : start + size] for start in range(0, len(keys), size)]
+    return [
+        RunRequest(run_key=f"{run_key_prefix}:{chunk[0]}", partition_key=chunk[0], tags=tags)
+        if len(chunk) == 1
+        else RunRequest(
+            run_key=f"{run_key_prefix}:{chunk[0]}..{chunk[-1]}", tags={**tags, **range_tags(chunk)}
+        )
+        for chunk in chunks
+    ]
 
 
 def sync_batch(
@@ -120,11 +113,11 @@ def sync_batch(
         "full_refresh": full_refresh,
         "github_requests": sum(r.requests for r in reports.values()),
         "rate_limit_points": sum(r.points for r in reports.values()),
-        "per_repository": MetadataValue.json(
-            {key: {"changed": r.changed, "pull_requests": r.pull_requests, "points": r.points}
-             for key, r in reports.items()}
-        ),
-    }  # fmt: skip
+        "per_repository": {
+            key: {"changed": r.changed, "pull_requests": r.pull_requests, "points": r.points}
+            for key, r in reports.items()
+        },
+    }
     yield from sync_results([sum(column) for column in zip(*stored, strict=True)], reports.values(), common)
 
 
@@ -159,10 +152,8 @@ def settle_failed_batch(
         states = {state.repo: state for state in store.list_states()}
     requests = []
     for key in keys:
-        try:
-            state = states.get(normalize_repo(key))
-        except InvalidRepositoryName:
-            state = None
+        name = checked_name(key)
+        state = states.get(name) if isinstance(name, str) else None
         synced = (
             state is not None
             and state.status == "ok"
@@ -170,7 +161,7 @@ def settle_failed_batch(
             and (run_started_at is None or state.last_success_at >= run_started_at)
         )
         if synced:
-            metadata = {"synced_in_batch_run": MetadataValue.text(run_id)}
+            metadata = {"synced_in_batch_run": run_id}
             for asset_key in SYNC_ASSET_KEYS:
                 instance.report_runless_asset_event(
                     AssetMaterialization(asset_key=asset_key, partition=key, metadata=metadata)

@@ -209,9 +209,7 @@ def tracked_repositories(context: SensorEvaluationContext) -> SensorResult | Ski
 def requeue_failed_batch_partitions(context: RunStatusSensorContext) -> list[RunRequest]:
     run = context.dagster_run
     record = context.instance.get_run_record_by_id(run.run_id)
-    started = (
-        datetime.fromtimestamp(record.start_time, UTC) if record is not None and record.start_time else None
-    )
+    started = datetime.fromtimestamp(record.start_time, UTC) if record and record.start_time else None
     return settle_failed_batch(context.instance, run.run_id, dict(run.tags), started, warehouse_from_env())
 
 

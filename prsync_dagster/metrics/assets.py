@@ -33,7 +33,7 @@ from dagster import (
     schedule,
 )
 
-from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUESTS, iso_text
+from prsync_dagster.assets import GROUP, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUESTS, iso_text
 from prsync_dagster.batch import BATCH_SIZE
 from prsync_dagster.metrics.sql import (
     recent_figures,
@@ -47,7 +47,6 @@ from prsync_dagster.resources import WarehouseResource
 
 PULL_REQUEST_METRICS = AssetKey(["github", "pull_request_metrics"])
 REVIEW_METRICS_WEEKLY = AssetKey(["github", "review_metrics_weekly"])
-GROUP = "github"
 
 #: The window of the headline figures in each partition's metadata, in days (issue 10).
 RECENT_DAYS = 30

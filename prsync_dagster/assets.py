@@ -6,8 +6,8 @@ materializes all or none. The asset is thin: it reads config and resources, call
 engine, and reports the engine's figures as materialization metadata.
 """
 
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Collection, Iterator, Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from dagster import (
@@ -37,6 +37,7 @@ from prsync_dagster.repos import normalize_repo
 from prsync_dagster.resources import GitHubResource, WarehouseResource
 from prsync_dagster.settings import Settings
 from prsync_dagster.sync import SyncOptions, SyncReport, describe_error, sync_repository
+from prsync_dagster.warehouse.base import Warehouse
 
 PULL_REQUESTS = AssetKey(["github", "pull_requests"])
 PULL_REQUEST_REVIEWS = AssetKey(["github", "pull_request_reviews"])
@@ -69,40 +70,37 @@ class SyncConfig(Config):
     )
 
 
+def _spec(key: AssetKey, description: str, **kwargs: Any) -> AssetSpec:
+    """A sync asset: its table is ``github.<last part of the key>``, its freshness :data:`FRESHNESS`."""
+    metadata = {"dagster/table_name": f"github.{key.path[-1]}"}
+    return AssetSpec(
+        key, description=description, kinds=KINDS, freshness_policy=FRESHNESS, metadata=metadata, **kwargs
+    )
+
+
 @multi_asset(
     name="sync_github_repository",
     specs=[
-        AssetSpec(
+        _spec(
             PULL_REQUESTS,
-            description="Pull requests of each tracked repository (table github.pull_requests), "
+            "Pull requests of each tracked repository (table github.pull_requests), "
             "kept current incrementally.",
-            group_name=GROUP,
-            kinds=KINDS,
-            freshness_policy=FRESHNESS,
-            metadata={"dagster/table_name": "github.pull_requests"},
         ),
-        AssetSpec(
+        _spec(
             PULL_REQUEST_REVIEWS,
-            description="Reviews of those pull requests (table github.pull_request_reviews); a changed "
-            "PR's reviews are replaced, so dismissals and deletions are captured.",
-            group_name=GROUP,
-            kinds=KINDS,
-            freshness_policy=FRESHNESS,
+            "Reviews of those pull requests (table github.pull_request_reviews); a changed PR's reviews "
+            "are replaced, so dismissals and deletions are captured.",
             deps=[PULL_REQUESTS],
-            metadata={"dagster/table_name": "github.pull_request_reviews"},
         ),
-        AssetSpec(
+        _spec(
             PULL_REQUEST_TIMELINE,
-            description="Review-request and draft timeline events of those pull requests (table "
+            "Review-request and draft timeline events of those pull requests (table "
             "github.pull_request_timeline: review_requested, review_request_removed, ready_for_review, "
             "convert_to_draft); a changed PR's events are replaced.",
-            group_name=GROUP,
-            kinds=KINDS,
-            freshness_policy=FRESHNESS,
             deps=[PULL_REQUESTS],
-            metadata={"dagster/table_name": "github.pull_request_timeline"},
         ),
     ],
+    group_name=GROUP,
     partitions_def=repositories,
     can_subset=False,
     retry_policy=RetryPolicy(max_retries=3, delay=30, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS),
@@ -139,8 +137,7 @@ def sync_github_repository(
         client_factory = github.client_factory(settings)
         with warehouse.open() as store:
             report = sync_repository(repo, client_factory, store, options, log=context.log.info)
-            pull_requests, reviews = store.counts(repo)
-            timeline_events = store.timeline_count(repo)
+            rows = stored_rows(store, repo)
     except RateLimitedError as exc:
         context.log.warning(f"{exc}; the attempt is rescheduled after the reset")
         raise RetryRequested(max_retries=3, seconds_to_wait=exc.seconds_to_wait) from None
@@ -153,19 +150,25 @@ def sync_github_repository(
         raise Failure(description=describe_error(exc), allow_retries=not is_permanent(exc)) from exc
     for warning in report.warnings:
         context.log.warning(warning)
-    upserted = (report.pull_requests, report.reviews, report.timeline_events)
-    yield from sync_results((pull_requests, reviews, timeline_events), upserted, report_metadata(report))
+    yield from sync_results(rows, [report], report_metadata(report))
+
+
+def stored_rows(store: Warehouse, repo: str) -> tuple[int, int, int]:
+    """Rows stored for ``repo``: pull requests, reviews, timeline events (the sync assets' order)."""
+    return (*store.counts(repo), store.timeline_count(repo))
 
 
 def sync_results(
-    rows: tuple[int, int, int], upserted: tuple[int, int, int], common: dict[str, Any]
+    rows: Sequence[int], reports: Collection[SyncReport], common: dict[str, Any]
 ) -> Iterator[MaterializeResult]:
-    """One materialization per sync asset: rows now stored and rows upserted (PRs, reviews,
-    timeline events), with the sync's ``common`` figures."""
-    names = ("pull_requests_upserted", "reviews_upserted", "timeline_events_upserted")
-    for asset_key, name, count, done in zip(SYNC_ASSET_KEYS, names, rows, upserted, strict=True):
+    """One materialization per sync asset: rows now stored (:func:`stored_rows`) and rows the
+    ``reports`` upserted (``pull_requests_upserted`` ...), with the sync's ``common`` figures."""
+    for asset_key, kind, count in zip(
+        SYNC_ASSET_KEYS, ("pull_requests", "reviews", "timeline_events"), rows, strict=True
+    ):
+        upserted = sum(getattr(report, kind) for report in reports)
         yield MaterializeResult(
-            asset_key=asset_key, metadata={"dagster/row_count": count, name: done, **common}
+            asset_key=asset_key, metadata={"dagster/row_count": count, f"{kind}_upserted": upserted, **common}
         )
 
 
@@ -192,15 +195,16 @@ def report_metadata(report: SyncReport) -> dict[str, Any]:
         "rate_limit_points": report.points,
         "rest_points": report.rest_points,
         "graphql_points": report.graphql_points,
-        "cursor_before": MetadataValue.text(
-            report.cursor_before.isoformat() if report.cursor_before else "none"
-        ),
-        "cursor_after": MetadataValue.text(
-            report.cursor_after.isoformat() if report.cursor_after else "none"
-        ),
+        "cursor_before": iso_text(report.cursor_before),
+        "cursor_after": iso_text(report.cursor_after),
         "github_full_name": report.full_name,
         "duration_s": report.seconds,
         # why a repository with a cursor was refetched in full (migration 0002), or "none"
         "refetch_reason": MetadataValue.text(report.refetch_reason or "none"),
         **remaining,
     }
+
+
+def iso_text(value: date | None) -> MetadataValue:
+    """A date or datetime as ISO text metadata, ``none`` when there is none."""
+    return MetadataValue.text(value.isoformat() if value else "none")

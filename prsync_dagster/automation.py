@@ -4,8 +4,7 @@ All of it is on by default, so a fresh deployment with the daemon running syncs 
 repository daily and says, per repository, when one falls behind.
 """
 
-import contextlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 
 from dagster import (
@@ -19,7 +18,6 @@ from dagster import (
     DefaultScheduleStatus,
     DefaultSensorStatus,
     DeleteDynamicPartitionsRequest,
-    MetadataValue,
     RunRequest,
     RunsFilter,
     RunStatusSensorContext,
@@ -39,10 +37,13 @@ from dagster import (
 from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUESTS
 from prsync_dagster.batch import batch_run_requests, settle_failed_batch
 from prsync_dagster.daily import DAY_TAG, probe_outcome, probe_repositories, sync_run_requests
-from prsync_dagster.errors import InvalidRepositoryName
 from prsync_dagster.metrics.assets import PULL_REQUEST_METRICS
-from prsync_dagster.partitions import REPOSITORIES, registered_repositories, repositories
-from prsync_dagster.repos import normalize_repo
+from prsync_dagster.partitions import (
+    checked_name,
+    invalid_partition_keys,
+    registered_repositories,
+    repositories,
+)
 from prsync_dagster.resources import WarehouseResource, github_from_env, warehouse_from_env
 from prsync_dagster.settings import Settings
 from prsync_dagster.tracking import tracked
@@ -67,27 +68,11 @@ github_sync_job = define_asset_job(
 )
 
 
-def invalid_partition_keys(instance: DagsterInstance) -> dict[str, str]:
-    """Registered keys that are no repository name -> the one-line reason (from :mod:`repos`)."""
-    invalid: dict[str, str] = {}
-    for key in sorted(instance.get_dynamic_partitions(REPOSITORIES)):
-        try:
-            normalize_repo(key)
-        except InvalidRepositoryName as exc:
-            invalid[key] = str(exc)
-    return invalid
-
-
 def repositories_syncing(instance: DagsterInstance) -> set[str]:
     """Normalized names of repositories with a run in progress (queued, starting or started)."""
     runs = instance.get_runs(RunsFilter(statuses=IN_PROGRESS))
-    syncing = set()
-    for run in runs:
-        key = run.tags.get("dagster/partition")
-        if key:
-            with contextlib.suppress(InvalidRepositoryName):
-                syncing.add(normalize_repo(key))
-    return syncing
+    names = {checked_name(run.tags.get("dagster/partition") or "") for run in runs}
+    return {name for name in names if isinstance(name, str)}
 
 
 @schedule(
@@ -190,20 +175,18 @@ def tracked_repositories(context: SensorEvaluationContext) -> SensorResult | Ski
     registered = registered_repositories(context.instance)
     new = sorted(set(found.keys) - set(registered))
     gone = [registered[name] for name in found.disappeared if name in registered]
+    requests: list[AddDynamicPartitionsRequest | DeleteDynamicPartitionsRequest] = []
+    if new:
+        context.log.info(f"registering {', '.join(new)}")
+        requests.append(repositories.build_add_request(new))
     if gone:
         context.log.warning(
             f"no longer found on GitHub by PRSYNC_REPOS patterns, unregistered (rows kept): {', '.join(gone)}"
         )
-    if not new and not gone:
+        requests.append(repositories.build_delete_request(gone))
+    if not requests:
         context.update_cursor(found.cursor)
         return SkipReason("every repository in PRSYNC_REPOS is registered")
-    if new:
-        context.log.info(f"registering {', '.join(new)}")
-    requests: list[AddDynamicPartitionsRequest | DeleteDynamicPartitionsRequest] = (
-        [repositories.build_add_request(new)] if new else []
-    )
-    if gone:
-        requests.append(repositories.build_delete_request(gone))
     # issue 11: first syncs of many new repositories share runs (ranges of the new, contiguous keys)
     return SensorResult(
         dynamic_partitions_requests=requests,
@@ -226,9 +209,7 @@ def tracked_repositories(context: SensorEvaluationContext) -> SensorResult | Ski
 def requeue_failed_batch_partitions(context: RunStatusSensorContext) -> list[RunRequest]:
     run = context.dagster_run
     record = context.instance.get_run_record_by_id(run.run_id)
-    started = (
-        datetime.fromtimestamp(record.start_time, UTC) if record is not None and record.start_time else None
-    )
+    started = datetime.fromtimestamp(record.start_time, UTC) if record and record.start_time else None
     return settle_failed_batch(context.instance, run.run_id, dict(run.tags), started, warehouse_from_env())
 
 
@@ -255,8 +236,8 @@ def evaluate_freshness(
     keys: list[str],
     states: dict[str, SyncState],
     now: datetime,
-    syncing: set[str] | None = None,
-    invalid: dict[str, str] | None = None,
+    syncing: Collection[str] = (),
+    invalid: Mapping[str, str] | None = None,
 ) -> AssetCheckResult:
     """The check's verdict, separate from Dagster so it is easy to reason about (and to test).
 
@@ -265,20 +246,19 @@ def evaluate_freshness(
     repository name (``invalid``: key -> reason) fail the check, each named with its reason: such a
     partition can never sync, and the check must not call it fine (issue 9.3).
     """
-    stale: dict[str, str] = {key: f"invalid key: {reason}" for key, reason in (invalid or {}).items()}
+    invalid = invalid or {}
+    stale = {key: f"invalid key: {reason}" for key, reason in invalid.items()}
     pending: list[str] = []
     for key in keys:
         state = states.get(key)
-        if state is None or state.last_success_at is None:
-            if key in (syncing or set()):
-                pending.append(key)
-            else:
-                stale[key] = "never synced"
-            continue
-        lag = now - state.last_success_at
-        if lag > MAX_AGE:
-            stale[key] = f"last success {format_lag(lag)} ago"
-    total = len(keys) + len(invalid or {})
+        last_success = state.last_success_at if state else None
+        if last_success is None and key in syncing:
+            pending.append(key)
+        elif last_success is None:
+            stale[key] = "never synced"
+        elif now - last_success > MAX_AGE:
+            stale[key] = f"last success {format_lag(now - last_success)} ago"
+    total = len(keys) + len(invalid)
     description = (
         f"{len(keys) - len(pending)} repositories synced within 24 h"
         if not stale
@@ -294,8 +274,8 @@ def evaluate_freshness(
         metadata={
             "repositories": total,
             "stale": len(stale),
-            "stale_repositories": MetadataValue.json(stale),
-            "first_sync_in_progress": MetadataValue.json(pending),
+            "stale_repositories": stale,
+            "first_sync_in_progress": pending,
         },
     )
 

@@ -32,13 +32,11 @@ from dagster import (
     DagsterInstance,
     Failure,
     MaterializeResult,
-    MetadataValue,
     RunRequest,
 )
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from prsync_dagster.errors import InvalidRepositoryName
-from prsync_dagster.partitions import REPOSITORIES
+from prsync_dagster.partitions import REPOSITORIES, checked_name
 from prsync_dagster.repos import normalize_repo
 from prsync_dagster.resources import GitHubResource, WarehouseResource
 from prsync_dagster.settings import Settings
@@ -64,21 +62,16 @@ def range_tags(keys: Sequence[str]) -> dict[str, str]:
 def batch_run_requests(keys: Sequence[str], run_key_prefix: str, tags: dict[str, str]) -> list[RunRequest]:
     """Run requests for newly added (hence contiguous, in this order) partitions: ranges of
     :data:`BATCH_SIZE`; a single-partition run each when fewer than :data:`BATCH_MIN` keys."""
-    requests = []
     size = BATCH_SIZE if len(keys) >= BATCH_MIN else 1
-    for start in range(0, len(keys), size):
-        chunk = list(keys[start : start + size])
-        if len(chunk) == 1:
-            requests.append(
-                RunRequest(run_key=f"{run_key_prefix}:{chunk[0]}", partition_key=chunk[0], tags=tags)
-            )
-        else:
-            requests.append(
-                RunRequest(
-                    run_key=f"{run_key_prefix}:{chunk[0]}..{chunk[-1]}", tags={**tags, **range_tags(chunk)}
-                )
-            )
-    return requests
+    chunks = [keys[start : start + size] for start in range(0, len(keys), size)]
+    return [
+        RunRequest(run_key=f"{run_key_prefix}:{chunk[0]}", partition_key=chunk[0], tags=tags)
+        if len(chunk) == 1
+        else RunRequest(
+            run_key=f"{run_key_prefix}:{chunk[0]}..{chunk[-1]}", tags={**tags, **range_tags(chunk)}
+        )
+        for chunk in chunks
+    ]
 
 
 def sync_batch(
@@ -90,7 +83,7 @@ def sync_batch(
 ) -> Iterator[MaterializeResult]:
     """Sync every partition of a ranged run (see the module docstring); raise :class:`Failure`
     naming the failed repositories if any failed, else materialize the range."""
-    from prsync_dagster.assets import sync_results
+    from prsync_dagster.assets import stored_rows, sync_results
 
     settings = Settings.from_env()
     options = SyncOptions(strategy=github.sync_strategy(settings), full_refresh=full_refresh)
@@ -108,10 +101,7 @@ def sync_batch(
     with warehouse.open() as store:
         with ThreadPoolExecutor(BATCH_CONCURRENCY, thread_name_prefix="prsync-batch") as pool:
             list(pool.map(one, keys))
-        counts = {
-            key: (*store.counts(normalize_repo(key)), store.timeline_count(normalize_repo(key)))
-            for key in reports
-        }
+        stored = [stored_rows(store, normalize_repo(key)) for key in reports]
     if failures:
         raise Failure(
             description=f"{len(failures)} of {len(keys)} repositories failed (re-queued as single-partition "
@@ -123,16 +113,12 @@ def sync_batch(
         "full_refresh": full_refresh,
         "github_requests": sum(r.requests for r in reports.values()),
         "rate_limit_points": sum(r.points for r in reports.values()),
-        "per_repository": MetadataValue.json(
-            {key: {"changed": r.changed, "pull_requests": r.pull_requests, "points": r.points}
-             for key, r in reports.items()}
-        ),
-    }  # fmt: skip
-    rows = tuple(sum(c[i] for c in counts.values()) for i in range(3))
-    upserted = tuple(
-        sum(getattr(r, f) for r in reports.values()) for f in ("pull_requests", "reviews", "timeline_events")
-    )
-    yield from sync_results(rows, upserted, common)  # type: ignore[arg-type]
+        "per_repository": {
+            key: {"changed": r.changed, "pull_requests": r.pull_requests, "points": r.points}
+            for key, r in reports.items()
+        },
+    }
+    yield from sync_results([sum(column) for column in zip(*stored, strict=True)], reports.values(), common)
 
 
 def partitions_in_range(instance: DagsterInstance, start: str, end: str) -> list[str]:
@@ -166,10 +152,8 @@ def settle_failed_batch(
         states = {state.repo: state for state in store.list_states()}
     requests = []
     for key in keys:
-        try:
-            state = states.get(normalize_repo(key))
-        except InvalidRepositoryName:
-            state = None
+        name = checked_name(key)
+        state = states.get(name) if isinstance(name, str) else None
         synced = (
             state is not None
             and state.status == "ok"
@@ -177,7 +161,7 @@ def settle_failed_batch(
             and (run_started_at is None or state.last_success_at >= run_started_at)
         )
         if synced:
-            metadata = {"synced_in_batch_run": MetadataValue.text(run_id)}
+            metadata = {"synced_in_batch_run": run_id}
             for asset_key in SYNC_ASSET_KEYS:
                 instance.report_runless_asset_event(
                     AssetMaterialization(asset_key=asset_key, partition=key, metadata=metadata)

@@ -27,13 +27,13 @@ repository: a broken probe never means a silent day.
 import time
 from collections import Counter
 from datetime import UTC, datetime
+from itertools import pairwise
 
 from dagster import (
     AssetMaterialization,
     Config,
     DagsterEventType,
     DagsterInstance,
-    MetadataValue,
     OpExecutionContext,
     Output,
     RunRequest,
@@ -98,7 +98,7 @@ def probe_registered_repositories(
     seconds.append(time.monotonic())
     metadata: dict[str, RawMetadataValue] = {
         "verified_unchanged": True, "changed": False, "not_modified_304": 1, "rate_limit_points": 0,
-        "verified_at": MetadataValue.text(at.isoformat()),
+        "verified_at": at.isoformat(),
     }  # fmt: skip
     for name in verified:
         for asset_key in SYNC_ASSET_KEYS:
@@ -117,23 +117,17 @@ def probe_registered_repositories(
     context.log.info(
         f"{len(needs_run)} repositories need a sync run, {len(done)} verified unchanged: {counts}"
     )
+    timings = [round(b - a, 2) for a, b in pairwise(seconds)]
     return Output(
         needs_run,
         metadata={
-            NEEDS_RUN: MetadataValue.json(needs_run),
+            NEEDS_RUN: needs_run,
             "repositories": len(decisions),
             "verified_unchanged": len(done),
-            "reasons": MetadataValue.json(counts),
+            "reasons": counts,
             "github_requests": requests,
             "rate_limit_points": points,
-            "seconds": MetadataValue.json(
-                {
-                    part: round(b - a, 2)
-                    for part, a, b in zip(
-                        ("probe", "warehouse", "events"), seconds, seconds[1:], strict=False
-                    )
-                }
-            ),
+            "seconds": dict(zip(("probe", "warehouse", "events"), timings, strict=True)),
         },
     )
 

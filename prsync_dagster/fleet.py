@@ -94,21 +94,14 @@ def probe_fleet(
     Each worker thread keeps one client per owner (connection reuse; a GitHub App needs the
     owner's installation). Never raises for one repository's error: that becomes ``probe failed``.
     """
-    names = list(repos)
-    local = threading.local()
-    clients: list[GitHubClient] = []
-    clients_lock = threading.Lock()
+    # (worker thread, owner) -> client; each thread adds only its own keys
+    clients: dict[tuple[int, str], GitHubClient] = {}
 
     def client_for(owner: str) -> GitHubClient:
-        cache: dict[str, GitHubClient] | None = getattr(local, "clients", None)
-        if cache is None:
-            cache = local.clients = {}
-        client = cache.get(owner.lower())
-        if client is None:
-            client = cache[owner.lower()] = github(owner)
-            with clients_lock:
-                clients.append(client)
-        return client
+        key = (threading.get_ident(), owner.lower())
+        if key not in clients:
+            clients[key] = github(owner)
+        return clients[key]
 
     def one(repo: str) -> Decision:
         found = reusable_etag(states.get(repo), strategy)
@@ -123,8 +116,9 @@ def probe_fleet(
 
     try:
         with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="prsync-probe") as pool:
-            decisions = list(pool.map(one, names))
+            decisions = list(pool.map(one, repos))
     finally:
-        for client in clients:
+        for client in clients.values():
             client.close()
-    return decisions, sum(c.stats.requests for c in clients), sum(c.stats.points for c in clients)
+    requests = sum(c.stats.requests for c in clients.values())
+    return decisions, requests, sum(c.stats.points for c in clients.values())

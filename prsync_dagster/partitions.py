@@ -16,6 +16,14 @@ REPOSITORIES = "repositories"
 repositories = DynamicPartitionsDefinition(name=REPOSITORIES)
 
 
+def checked_name(key: str) -> str | InvalidRepositoryName:
+    """A partition key's normalized repository name, or why it is none (the error, not raised)."""
+    try:
+        return normalize_repo(key)
+    except InvalidRepositoryName as exc:
+        return exc
+
+
 def registered_repositories(instance: DagsterInstance) -> dict[str, str]:
     """Registered repositories: normalized ``owner/name`` -> the partition key to run.
 
@@ -27,10 +35,13 @@ def registered_repositories(instance: DagsterInstance) -> dict[str, str]:
     """
     registered: dict[str, str] = {}
     for key in sorted(instance.get_dynamic_partitions(REPOSITORIES)):
-        try:
-            name = normalize_repo(key)
-        except InvalidRepositoryName:
-            continue
-        if name not in registered or key == name:
+        name = checked_name(key)
+        if isinstance(name, str) and (name not in registered or key == name):
             registered[name] = key
     return registered
+
+
+def invalid_partition_keys(instance: DagsterInstance) -> dict[str, str]:
+    """Registered keys that are no repository name -> the one-line reason (from :mod:`repos`)."""
+    names = {key: checked_name(key) for key in sorted(instance.get_dynamic_partitions(REPOSITORIES))}
+    return {key: str(name) for key, name in names.items() if isinstance(name, InvalidRepositoryName)}

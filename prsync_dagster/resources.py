@@ -116,12 +116,9 @@ class WarehouseResource(ConfigurableResource):
     def open(self) -> Iterator[Warehouse]:
         """An opened, migrated warehouse, closed on exit."""
         url = self.url or warehouse_url_from_env()  # read now, in the run, not at import
-        warehouse = open_warehouse(url, lock_timeout_s=self.lock_timeout_s)
-        try:
+        with open_warehouse(url, lock_timeout_s=self.lock_timeout_s) as warehouse:
             warehouse.migrate()
             yield warehouse
-        finally:
-            warehouse.close()
 
 
 def github_from_env() -> GitHubResource:

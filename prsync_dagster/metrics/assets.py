@@ -33,7 +33,7 @@ from dagster import (
     schedule,
 )
 
-from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUESTS
+from prsync_dagster.assets import GROUP, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUESTS, iso_text
 from prsync_dagster.batch import BATCH_SIZE
 from prsync_dagster.metrics.sql import (
     recent_figures,
@@ -47,7 +47,6 @@ from prsync_dagster.resources import WarehouseResource
 
 PULL_REQUEST_METRICS = AssetKey(["github", "pull_request_metrics"])
 REVIEW_METRICS_WEEKLY = AssetKey(["github", "review_metrics_weekly"])
-GROUP = "github"
 
 #: The window of the headline figures in each partition's metadata, in days (issue 10).
 RECENT_DAYS = 30
@@ -65,11 +64,6 @@ FIGURES: dict[str, tuple[str, str]] = {
     "median_size": ("median size of merged PRs (lines)", ""),
     "share_merged_without_review": ("share merged without review", ""),
 }
-
-
-def _number(value: float | int | None) -> Any:
-    """A figure as metadata: the number itself (plottable), or an explicit null when there is none."""
-    return MetadataValue.null() if value is None else value
 
 
 def figures_markdown(repo: str, figures: dict[str, Any], days: int = RECENT_DAYS) -> str:
@@ -104,26 +98,21 @@ def figures_markdown(repo: str, figures: dict[str, Any], days: int = RECENT_DAYS
 )
 def pull_request_metrics(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """Replace this repository's metric rows; report the last 30 days' figures as metadata."""
-    if context.has_partition_key_range and len(context.partition_keys) > 1:
-        # a batch run of several repositories (issue 11, prsync_dagster/batch.py): each of them
-        now = clock()
-        with warehouse.open() as store:
-            total = sum(
-                refresh_pull_request_metrics(store, normalize_repo(k), now) for k in context.partition_keys
-            )
-        return MaterializeResult(
-            metadata={"dagster/row_count": total, "repositories": len(context.partition_keys)}
-        )
-    repo = normalize_repo(context.partition_key)
+    # several keys: a batch run of several repositories (issue 11, prsync_dagster/batch.py)
+    repos = [normalize_repo(key) for key in context.partition_keys]
     now = clock()
     with warehouse.open() as store:
-        rows = refresh_pull_request_metrics(store, repo, now)
+        rows = sum(refresh_pull_request_metrics(store, repo, now) for repo in repos)
+        if len(repos) > 1:
+            return MaterializeResult(metadata={"dagster/row_count": rows, "repositories": len(repos)})
+        repo = repos[0]
         figures = recent_figures(store, repo, now, RECENT_DAYS)
     context.log.info(f"{repo}: {rows} pull requests' review metrics recomputed")
     return MaterializeResult(
         metadata={
             "dagster/row_count": rows,
-            **{f"{key}_{RECENT_DAYS}d": _number(figures[key]) for key in FIGURES},
+            # a figure without a value is Dagster's null metadata, so the Plots view shows a gap
+            **{f"{key}_{RECENT_DAYS}d": figures[key] for key in FIGURES},
             "summary": MetadataValue.md(figures_markdown(repo, figures)),
         }
     )
@@ -151,7 +140,7 @@ def review_metrics_weekly(context: AssetExecutionContext, warehouse: WarehouseRe
         metadata={
             "dagster/row_count": rows,
             "repositories": len(repos),
-            "latest_week": MetadataValue.text(latest.isoformat() if latest else "none"),
+            "latest_week": iso_text(latest),
         }
     )
 

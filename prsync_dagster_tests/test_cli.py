@@ -7,7 +7,9 @@ simulator); the ``processes`` tier also runs the installed entry point as a user
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -223,3 +225,15 @@ def test_demo_runs_offline_and_matches_truth(tmp_path: Path) -> None:
     assert "3. nothing changed" in result.stdout
     assert result.stdout.count("yes") >= 3 and "NO" not in result.stdout
     assert (tmp_path / "demo" / "demo.duckdb").exists()
+    # the hint's commands (the exports it prints, then `prsync status`) read the demo's warehouse
+    hint = result.stdout[result.stdout.index("Explore it") :]
+    exports = dict(re.findall(r"(DAGSTER_HOME|PRSYNC_WAREHOUSE_URL)=(\S+)", hint))
+    assert set(exports) == {"DAGSTER_HOME", "PRSYNC_WAREHOUSE_URL"}
+    status = run_prsync("status", "--json", env={**env, **exports})
+    assert status.returncode == 0, status.stderr[-3000:]
+    rows = json.loads(status.stdout)
+    assert [(row["status"], row["pull_requests"] > 0) for row in rows] == [("ok", True)] * 3
+    with open_warehouse(exports["PRSYNC_WAREHOUSE_URL"]) as warehouse:
+        assert sum(warehouse.counts(row["repo"])[0] for row in rows) == sum(
+            row["pull_requests"] for row in rows
+        )

@@ -55,19 +55,19 @@ def table_rows(text: str) -> list[dict[str, str]]:
 @pytest.fixture
 def cli_env(
     tmp_path: Path,
-    simulator: GitHubSimulator,
+    compact_simulator: GitHubSimulator,
     monkeypatch: pytest.MonkeyPatch,
     seed_dagster_home: Callable[[Path], Path],
 ) -> dict[str, str]:
     """A user's environment: a fresh ``DAGSTER_HOME`` (its empty storage seeded) and DuckDB file,
-    the simulator as GitHub."""
+    the compact simulator world as GitHub (the small world's repositories, 30 PRs each)."""
     for name in list(os.environ):
         if name.startswith(("GITHUB_", "PRSYNC_", "DAGSTER_")):
             monkeypatch.delenv(name)
     env = {
         "DAGSTER_HOME": str(tmp_path / "home"),
-        "GITHUB_API_URL": simulator.url,
-        "GITHUB_TOKEN": simulator.token,
+        "GITHUB_API_URL": compact_simulator.url,
+        "GITHUB_TOKEN": compact_simulator.token,
         "PRSYNC_WAREHOUSE_URL": f"duckdb://{tmp_path / 'warehouse.duckdb'}",
     }
     monkeypatch.setenv("COLUMNS", "250")  # wide enough that no table cell is cut
@@ -120,15 +120,17 @@ def test_invalid_name_is_one_line_and_changes_nothing(prsync: Prsync) -> None:
     assert prsync("repos", "list").stdout.split() == []
 
 
-def test_sync_then_status(prsync: Prsync, cli_env: dict[str, str], simulator: GitHubSimulator) -> None:
-    repos = sorted(name.lower() for name in simulator.repos()[:2])
+def test_sync_then_status(
+    prsync: Prsync, cli_env: dict[str, str], compact_simulator: GitHubSimulator
+) -> None:
+    repos = sorted(name.lower() for name in compact_simulator.repos()[:2])
     assert prsync("repos", "add", *repos).exit_code == 0
     first = prsync("sync")
     assert first.exit_code == 0, first.stderr
     rows = {row["repository"]: row for row in table_rows(first.stdout)}
     assert sorted(rows) == repos
     for repo in repos:
-        truth = simulator.truth(repo)
+        truth = compact_simulator.truth(repo)
         assert rows[repo]["result"] == "changed"
         assert int(rows[repo]["PRs"]) == len(truth["pull_requests"])
         assert int(rows[repo]["reviews"]) == len(truth["reviews"])
@@ -145,14 +147,14 @@ def test_sync_then_status(prsync: Prsync, cli_env: dict[str, str], simulator: Gi
     assert full.exit_code == 0, full.stderr
     (row,) = table_rows(full.stdout)
     assert (row["repository"], row["result"]) == (repos[1], "changed")
-    assert int(row["PRs"]) == len(simulator.truth(repos[1])["pull_requests"])
+    assert int(row["PRs"]) == len(compact_simulator.truth(repos[1])["pull_requests"])
 
     status = prsync("status")
     assert status.exit_code == 0, status.stderr
     states = {row["repository"]: row for row in table_rows(status.stdout)}
     assert sorted(states) == repos
     for repo in repos:
-        truth = simulator.truth(repo)
+        truth = compact_simulator.truth(repo)
         assert states[repo]["status"] == "ok"
         assert int(states[repo]["PRs"]) == len(truth["pull_requests"])
         assert int(states[repo]["reviews"]) == len(truth["reviews"])
@@ -162,7 +164,7 @@ def test_sync_then_status(prsync: Prsync, cli_env: dict[str, str], simulator: Gi
 
     with open_warehouse(cli_env["PRSYNC_WAREHOUSE_URL"]) as warehouse:
         for repo in repos:
-            assert differences(simulator, warehouse, repo) == []
+            assert differences(compact_simulator, warehouse, repo) == []
 
 
 def test_sync_failure_exits_non_zero_with_one_line(prsync: Prsync) -> None:
@@ -202,10 +204,12 @@ def run_prsync(*args: str, env: dict[str, str], timeout: float = 300) -> subproc
 
 
 @pytest.mark.processes
-def test_prsync_as_a_process_syncs_and_reports(cli_env: dict[str, str], simulator: GitHubSimulator) -> None:
+def test_prsync_as_a_process_syncs_and_reports(
+    cli_env: dict[str, str], compact_simulator: GitHubSimulator
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "PRSYNC_", "DAGSTER_"))}
     env.update(cli_env, COLUMNS="200")
-    repo = simulator.repos()[0].lower()
+    repo = compact_simulator.repos()[0].lower()
     synced = run_prsync("sync", repo, env=env)
     assert synced.returncode == 0, synced.stderr
     (row,) = table_rows(synced.stdout)

@@ -7,7 +7,9 @@ simulator); the ``processes`` tier also runs the installed entry point as a user
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -53,19 +55,19 @@ def table_rows(text: str) -> list[dict[str, str]]:
 @pytest.fixture
 def cli_env(
     tmp_path: Path,
-    simulator: GitHubSimulator,
+    compact_simulator: GitHubSimulator,
     monkeypatch: pytest.MonkeyPatch,
     seed_dagster_home: Callable[[Path], Path],
 ) -> dict[str, str]:
     """A user's environment: a fresh ``DAGSTER_HOME`` (its empty storage seeded) and DuckDB file,
-    the simulator as GitHub."""
+    the compact simulator world as GitHub (the small world's repositories, 30 PRs each)."""
     for name in list(os.environ):
         if name.startswith(("GITHUB_", "PRSYNC_", "DAGSTER_")):
             monkeypatch.delenv(name)
     env = {
         "DAGSTER_HOME": str(tmp_path / "home"),
-        "GITHUB_API_URL": simulator.url,
-        "GITHUB_TOKEN": simulator.token,
+        "GITHUB_API_URL": compact_simulator.url,
+        "GITHUB_TOKEN": compact_simulator.token,
         "PRSYNC_WAREHOUSE_URL": f"duckdb://{tmp_path / 'warehouse.duckdb'}",
     }
     monkeypatch.setenv("COLUMNS", "250")  # wide enough that no table cell is cut
@@ -118,15 +120,17 @@ def test_invalid_name_is_one_line_and_changes_nothing(prsync: Prsync) -> None:
     assert prsync("repos", "list").stdout.split() == []
 
 
-def test_sync_then_status(prsync: Prsync, cli_env: dict[str, str], simulator: GitHubSimulator) -> None:
-    repos = sorted(name.lower() for name in simulator.repos()[:2])
+def test_sync_then_status(
+    prsync: Prsync, cli_env: dict[str, str], compact_simulator: GitHubSimulator
+) -> None:
+    repos = sorted(name.lower() for name in compact_simulator.repos()[:2])
     assert prsync("repos", "add", *repos).exit_code == 0
     first = prsync("sync")
     assert first.exit_code == 0, first.stderr
     rows = {row["repository"]: row for row in table_rows(first.stdout)}
     assert sorted(rows) == repos
     for repo in repos:
-        truth = simulator.truth(repo)
+        truth = compact_simulator.truth(repo)
         assert rows[repo]["result"] == "changed"
         assert int(rows[repo]["PRs"]) == len(truth["pull_requests"])
         assert int(rows[repo]["reviews"]) == len(truth["reviews"])
@@ -143,14 +147,14 @@ def test_sync_then_status(prsync: Prsync, cli_env: dict[str, str], simulator: Gi
     assert full.exit_code == 0, full.stderr
     (row,) = table_rows(full.stdout)
     assert (row["repository"], row["result"]) == (repos[1], "changed")
-    assert int(row["PRs"]) == len(simulator.truth(repos[1])["pull_requests"])
+    assert int(row["PRs"]) == len(compact_simulator.truth(repos[1])["pull_requests"])
 
     status = prsync("status")
     assert status.exit_code == 0, status.stderr
     states = {row["repository"]: row for row in table_rows(status.stdout)}
     assert sorted(states) == repos
     for repo in repos:
-        truth = simulator.truth(repo)
+        truth = compact_simulator.truth(repo)
         assert states[repo]["status"] == "ok"
         assert int(states[repo]["PRs"]) == len(truth["pull_requests"])
         assert int(states[repo]["reviews"]) == len(truth["reviews"])
@@ -160,7 +164,7 @@ def test_sync_then_status(prsync: Prsync, cli_env: dict[str, str], simulator: Gi
 
     with open_warehouse(cli_env["PRSYNC_WAREHOUSE_URL"]) as warehouse:
         for repo in repos:
-            assert differences(simulator, warehouse, repo) == []
+            assert differences(compact_simulator, warehouse, repo) == []
 
 
 def test_sync_failure_exits_non_zero_with_one_line(prsync: Prsync) -> None:
@@ -200,10 +204,12 @@ def run_prsync(*args: str, env: dict[str, str], timeout: float = 300) -> subproc
 
 
 @pytest.mark.processes
-def test_prsync_as_a_process_syncs_and_reports(cli_env: dict[str, str], simulator: GitHubSimulator) -> None:
+def test_prsync_as_a_process_syncs_and_reports(
+    cli_env: dict[str, str], compact_simulator: GitHubSimulator
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "PRSYNC_", "DAGSTER_"))}
     env.update(cli_env, COLUMNS="200")
-    repo = simulator.repos()[0].lower()
+    repo = compact_simulator.repos()[0].lower()
     synced = run_prsync("sync", repo, env=env)
     assert synced.returncode == 0, synced.stderr
     (row,) = table_rows(synced.stdout)
@@ -223,3 +229,15 @@ def test_demo_runs_offline_and_matches_truth(tmp_path: Path) -> None:
     assert "3. nothing changed" in result.stdout
     assert result.stdout.count("yes") >= 3 and "NO" not in result.stdout
     assert (tmp_path / "demo" / "demo.duckdb").exists()
+    # the hint's commands (the exports it prints, then `prsync status`) read the demo's warehouse
+    hint = result.stdout[result.stdout.index("Explore it") :]
+    exports = dict(re.findall(r"(DAGSTER_HOME|PRSYNC_WAREHOUSE_URL)=(\S+)", hint))
+    assert set(exports) == {"DAGSTER_HOME", "PRSYNC_WAREHOUSE_URL"}
+    status = run_prsync("status", "--json", env={**env, **exports})
+    assert status.returncode == 0, status.stderr[-3000:]
+    rows = json.loads(status.stdout)
+    assert [(row["status"], row["pull_requests"] > 0) for row in rows] == [("ok", True)] * 3
+    with open_warehouse(exports["PRSYNC_WAREHOUSE_URL"]) as warehouse:
+        assert sum(warehouse.counts(row["repo"])[0] for row in rows) == sum(
+            row["pull_requests"] for row in rows
+        )

@@ -481,26 +481,6 @@ def test_sigterm_stops_every_concurrent_run(
             assert cursor_problems(slow_simulator, warehouse, key) == []
 
 
-def test_demo_hint_commands_read_the_demo_warehouse(
-    tmp_path: Path, prsync: Invoke, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for name in ("DAGSTER_HOME", "GITHUB_API_URL", "GITHUB_TOKEN", "PRSYNC_WAREHOUSE_URL"):
-        monkeypatch.delenv(name)
-    result = prsync("demo", "--dir", str(tmp_path / "demo"))
-    assert result.exit_code == 0, result.output[-3000:]
-    hint = result.stdout[result.stdout.index("Explore it") :]
-    exports = dict(re.findall(r"(DAGSTER_HOME|PRSYNC_WAREHOUSE_URL)=(\S+)", hint))
-    assert set(exports) == {"DAGSTER_HOME", "PRSYNC_WAREHOUSE_URL"}
-    for name in ("DAGSTER_HOME", "GITHUB_API_URL", "GITHUB_TOKEN", "PRSYNC_WAREHOUSE_URL"):
-        monkeypatch.delenv(name, raising=False)  # the demo set them in this process
-    rows = json.loads(prsync("status", "--json", **exports).stdout)
-    assert [(row["status"], row["pull_requests"] > 0) for row in rows] == [("ok", True)] * 3
-    with open_warehouse(exports["PRSYNC_WAREHOUSE_URL"]) as warehouse:
-        assert sum(warehouse.counts(row["repo"])[0] for row in rows) == sum(
-            row["pull_requests"] for row in rows
-        )
-
-
 def test_the_reason_after_exhausted_retries_is_the_cause_not_dagsters_wrapper() -> None:
     """Issue 9.2: after the step's retries Dagster reports "Exceeded max_retries of N"; the CLI
     prints the error that caused them instead."""

@@ -144,12 +144,14 @@ def test_closed_port_fails_the_asset_at_once_with_the_same_reason(
 
 
 @DUCKDB_ONLY
-def test_5xx_answers_keep_their_retries(simulator: GitHubSimulator, warehouse: Warehouse) -> None:
+def test_5xx_answers_keep_their_retries(compact_simulator: GitHubSimulator, warehouse: Warehouse) -> None:
     waits: list[float] = []
-    simulator.fail_next("GET */pulls", status=503, times=3)
-    report = sync_repository(REPO, factory(simulator.url, simulator.token, sleep=waits.append), warehouse)
+    compact_simulator.fail_next("GET */pulls", status=503, times=3)
+    report = sync_repository(
+        REPO, factory(compact_simulator.url, compact_simulator.token, sleep=waits.append), warehouse
+    )
     assert report.retries == 3 and len(waits) == 3
-    assert differences(simulator, warehouse, REPO) == []
+    assert differences(compact_simulator, warehouse, REPO) == []
 
 
 # -- the retry policy: frozen clock, interrupts -----------------------------------------------------
@@ -157,26 +159,26 @@ def test_5xx_answers_keep_their_retries(simulator: GitHubSimulator, warehouse: W
 
 @DUCKDB_ONLY
 def test_rate_limit_reset_is_waited_out_on_the_injected_clock(
-    simulator: GitHubSimulator, warehouse: Warehouse
+    compact_simulator: GitHubSimulator, warehouse: Warehouse
 ) -> None:
     """No real sleeping: the injected sleep records the wait and refills the budget."""
     waits: list[float] = []
 
     def sleep(seconds: float) -> None:
         waits.append(seconds)
-        simulator.set_rate_limit("core", remaining=5000)
+        compact_simulator.set_rate_limit("core", remaining=5000)
 
-    simulator.set_rate_limit("core", remaining=3, reset_in=120)
+    compact_simulator.set_rate_limit("core", remaining=3, reset_in=120)
     settings = {"sleep": sleep, "max_rate_limit_wait_s": 300}
-    report = sync_repository(REPO, factory(simulator.url, simulator.token, **settings), warehouse,
-                             SyncOptions(strategy="rest"))  # fmt: skip
+    clients = factory(compact_simulator.url, compact_simulator.token, **settings)
+    report = sync_repository(REPO, clients, warehouse, SyncOptions(strategy="rest"))
     assert report.retries == 1
     assert len(waits) == 1 and 100 <= waits[0] <= 122, waits
-    assert differences(simulator, warehouse, REPO) == []
+    assert differences(compact_simulator, warehouse, REPO) == []
 
 
 def test_concurrent_syncs_sharing_a_token_wait_for_the_reset_instead_of_failing(
-    simulator: GitHubSimulator, warehouse: Warehouse
+    compact_simulator: GitHubSimulator, warehouse: Warehouse
 ) -> None:
     """Issue 11.6: runs share one token's budget (GitHub counts per token, not per run). When it
     runs out under several syncs at once, each of them waits for the same reset (within
@@ -190,10 +192,10 @@ def test_concurrent_syncs_sharing_a_token_wait_for_the_reset_instead_of_failing(
 
     def sleep(seconds: float) -> None:
         waits.append(seconds)
-        simulator.set_rate_limit("core", remaining=5000)
+        compact_simulator.set_rate_limit("core", remaining=5000)
 
-    simulator.set_rate_limit("core", remaining=4, reset_in=120)  # less than the three syncs need
-    shared = factory(simulator.url, simulator.token, sleep=sleep, max_rate_limit_wait_s=300)
+    compact_simulator.set_rate_limit("core", remaining=4, reset_in=120)  # less than the three syncs need
+    shared = factory(compact_simulator.url, compact_simulator.token, sleep=sleep, max_rate_limit_wait_s=300)
     with ThreadPoolExecutor(len(repos)) as pool:
         reports = list(
             pool.map(lambda r: sync_repository(r, shared, warehouse, SyncOptions(strategy="rest")), repos)
@@ -202,7 +204,7 @@ def test_concurrent_syncs_sharing_a_token_wait_for_the_reset_instead_of_failing(
     assert waits and all(0 < wait <= 122 for wait in waits), waits  # the reset, never more
     assert sum(report.retries for report in reports) == len(waits)
     for repo in repos:
-        assert differences(simulator, warehouse, repo) == []
+        assert differences(compact_simulator, warehouse, repo) == []
 
 
 def test_an_interrupt_is_never_retried() -> None:
@@ -233,10 +235,10 @@ def test_an_interrupt_is_never_retried() -> None:
 
 
 def test_interrupt_mid_sync_leaves_state_interrupted_and_data_consistent(
-    simulator: GitHubSimulator, warehouse: Warehouse
+    compact_simulator: GitHubSimulator, warehouse: Warehouse
 ) -> None:
-    run_sync(simulator, warehouse, REPO, strategy="rest")
-    simulator.mutate_repo("Acme/Widgets", seed=5, updated_fraction=1.0, new_prs=10)
+    run_sync(compact_simulator, warehouse, REPO, strategy="rest")
+    compact_simulator.mutate_repo("Acme/Widgets", seed=5, updated_fraction=1.0, new_prs=10)
     before = snapshot(warehouse, REPO)
 
     def interrupt_after_first_batch(event: SyncProgress) -> None:
@@ -246,7 +248,7 @@ def test_interrupt_mid_sync_leaves_state_interrupted_and_data_consistent(
     with pytest.raises(KeyboardInterrupt):
         sync_repository(
             REPO,
-            factory(simulator.url, simulator.token),
+            factory(compact_simulator.url, compact_simulator.token),
             warehouse,
             SyncOptions(strategy="rest", batch_size=20),
             progress=interrupt_after_first_batch,
@@ -258,9 +260,9 @@ def test_interrupt_mid_sync_leaves_state_interrupted_and_data_consistent(
     )
     assert state.cursor == before.state.cursor if before.state else False
     assert len(warehouse.pull_requests(REPO)) >= len(before.pull_requests)  # one batch landed
-    assert cursor_problems(simulator, warehouse, REPO) == []
-    run_sync(simulator, warehouse, REPO, strategy="rest")
-    assert differences(simulator, warehouse, REPO) == []
+    assert cursor_problems(compact_simulator, warehouse, REPO) == []
+    run_sync(compact_simulator, warehouse, REPO, strategy="rest")
+    assert differences(compact_simulator, warehouse, REPO) == []
 
 
 class InterruptingGitHub(GitHubResource):
@@ -333,31 +335,31 @@ def _partial_answer(sim: GitHubSimulator) -> dict[str, Any]:
 
 @DUCKDB_ONLY
 def test_partial_graphql_data_makes_auto_fetch_over_rest(
-    simulator: GitHubSimulator, warehouse: Warehouse
+    compact_simulator: GitHubSimulator, warehouse: Warehouse
 ) -> None:
-    body = _partial_answer(simulator)
-    simulator.script_responses("POST /graphql", [{"status": 200, "body": body}] * 3)
-    report = run_sync(simulator, warehouse, REPO, strategy="auto")
+    body = _partial_answer(compact_simulator)
+    compact_simulator.script_responses("POST /graphql", [{"status": 200, "body": body}] * 3)
+    report = run_sync(compact_simulator, warehouse, REPO, strategy="auto")
     assert report.fetched_with == "rest"
     assert any("FORBIDDEN" in warning and "over REST" in warning for warning in report.warnings)
-    assert differences(simulator, warehouse, REPO) == []
+    assert differences(compact_simulator, warehouse, REPO) == []
 
 
 @DUCKDB_ONLY
 def test_partial_data_on_a_later_page_refetches_over_rest_and_counts_each_pr_once(
-    simulator: GitHubSimulator, warehouse: Warehouse
+    compact_simulator: GitHubSimulator, warehouse: Warehouse
 ) -> None:
     """The fallback restarts from the same ``since``, rewriting PRs already stored from GraphQL."""
-    first, partial = _first_page(simulator, first=21), _partial_answer(simulator)
-    simulator.script_responses(
+    first, partial = _first_page(compact_simulator, first=21), _partial_answer(compact_simulator)
+    compact_simulator.script_responses(
         "POST /graphql", [{"status": 200, "body": first}, {"status": 200, "body": partial}]
     )
-    report = run_sync(simulator, warehouse, REPO, strategy="auto", batch_size=10)
+    report = run_sync(compact_simulator, warehouse, REPO, strategy="auto", batch_size=10)
     assert report.fetched_with == "rest"
-    truth = simulator.truth(REPO)
-    assert report.pull_requests == len(truth["pull_requests"]) == 120
+    truth = compact_simulator.truth(REPO)
+    assert report.pull_requests == len(truth["pull_requests"]) == 30
     assert report.reviews == len(truth["reviews"])
-    assert differences(simulator, warehouse, REPO) == []
+    assert differences(compact_simulator, warehouse, REPO) == []
 
 
 @DUCKDB_ONLY
@@ -425,9 +427,9 @@ def test_storage_errors_are_classified_through_the_wrapping() -> None:
 
 @DUCKDB_ONLY
 def test_a_304_only_sync_shows_no_placeholder_figures(
-    instance: DagsterInstance, simulator: GitHubSimulator, warehouse_url: str
+    instance: DagsterInstance, compact_simulator: GitHubSimulator, warehouse_url: str
 ) -> None:
-    github = GitHubResource(token=simulator.token, api_url=simulator.url)
+    github = GitHubResource(token=compact_simulator.token, api_url=compact_simulator.url)
     assert materialize_key(instance, github, warehouse_url).success
     again = materialize_key(instance, github, warehouse_url)
     (event,) = [e for e in again.get_asset_materialization_events() if e.asset_key == PULL_REQUESTS]

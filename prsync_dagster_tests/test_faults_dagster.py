@@ -95,7 +95,7 @@ def exhaust_after(sim: GitHubSimulator, requests: int, resource: str, status: in
 )
 def test_rate_limit_beyond_the_cap_reschedules_the_step_and_the_retry_completes(
     instance: DagsterInstance,
-    simulator: GitHubSimulator,
+    compact_simulator: GitHubSimulator,
     warehouse_url: str,
     strategy: str,
     resource: str,
@@ -103,11 +103,14 @@ def test_rate_limit_beyond_the_cap_reschedules_the_step_and_the_retry_completes(
     virtual_clock: VirtualClock,
 ) -> None:
     key = "acme/widgets"
-    exhaust_after(simulator, 3 if strategy == "rest" else 1, resource, status)
+    exhaust_after(compact_simulator, 3 if strategy == "rest" else 1, resource, status)
     github = GitHubResource(
-        token=simulator.token, api_url=simulator.url, strategy=strategy, max_rate_limit_wait_s=0.5
+        token=compact_simulator.token,
+        api_url=compact_simulator.url,
+        strategy=strategy,
+        max_rate_limit_wait_s=0.5,
     )
-    result = run(instance, simulator, warehouse_url, key, github=github)
+    result = run(instance, compact_simulator, warehouse_url, key, github=github)
 
     assert result.success
     (retry,) = events(result, DagsterEventType.STEP_UP_FOR_RETRY)
@@ -123,8 +126,8 @@ def test_rate_limit_beyond_the_cap_reschedules_the_step_and_the_retry_completes(
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert materialized == set(sync_github_repository.keys)
     with open_warehouse(warehouse_url) as warehouse:
-        assert differences(simulator, warehouse, key) == []
-        assert cursor_problems(simulator, warehouse, key) == []
+        assert differences(compact_simulator, warehouse, key) == []
+        assert cursor_problems(compact_simulator, warehouse, key) == []
         state = warehouse.get_state(key)
         assert state is not None and state.status == "ok"
 
@@ -157,20 +160,20 @@ def test_rename_is_followed_and_a_dagster_warning_suggests_renaming_the_partitio
 
 @DUCKDB_ONLY
 def test_deleted_repository_fails_without_retries_and_other_partitions_run(
-    instance: DagsterInstance, simulator: GitHubSimulator, warehouse_url: str
+    instance: DagsterInstance, compact_simulator: GitHubSimulator, warehouse_url: str
 ) -> None:
     gone, other = "acme/widgets", "acme/gadget-service"
     for key in (gone, other):
-        assert run(instance, simulator, warehouse_url, key).success
+        assert run(instance, compact_simulator, warehouse_url, key).success
     with open_warehouse(warehouse_url) as warehouse:
         counts = warehouse.counts(gone)
-    simulator.delete_repo("Acme/Widgets")
+    compact_simulator.delete_repo("Acme/Widgets")
 
-    failed = run(instance, simulator, warehouse_url, gone)
+    failed = run(instance, compact_simulator, warehouse_url, gone)
     assert not failed.success
     assert failure_description(failed).startswith("repository not found or no access")
     assert events(failed, DagsterEventType.STEP_UP_FOR_RETRY) == [], "no retries of a permanent error"
-    assert run(instance, simulator, warehouse_url, other).success
+    assert run(instance, compact_simulator, warehouse_url, other).success
     with open_warehouse(warehouse_url) as warehouse:
         assert warehouse.counts(gone) == counts, "no data deleted"
         state = warehouse.get_state(gone)
@@ -184,24 +187,24 @@ def test_deleted_repository_fails_without_retries_and_other_partitions_run(
 
 
 def test_review_sweep_run_config_catches_a_silent_dismissal(
-    instance: DagsterInstance, simulator: GitHubSimulator, warehouse_url: str
+    instance: DagsterInstance, compact_simulator: GitHubSimulator, warehouse_url: str
 ) -> None:
     key = "acme/widgets"
-    assert run(instance, simulator, warehouse_url, key).success
-    truth = simulator.truth(key)
+    assert run(instance, compact_simulator, warehouse_url, key).success
+    truth = compact_simulator.truth(key)
     review = next(r for r in truth["reviews"] if r["state"] == "APPROVED")
     pr = next(p for p in truth["pull_requests"] if p["number"] == review["pr_number"])
-    simulator.dismiss_review(key, pr["number"], review["id"], touch_pr=False)
+    compact_simulator.dismiss_review(key, pr["number"], review["id"], touch_pr=False)
 
-    assert run(instance, simulator, warehouse_url, key).success
+    assert run(instance, compact_simulator, warehouse_url, key).success
     with open_warehouse(warehouse_url) as warehouse:
-        assert differences(simulator, warehouse, key) == [
+        assert differences(compact_simulator, warehouse, key) == [
             f"review {review['id']} state: stored 'APPROVED', truth 'DISMISSED'"
         ]
     days = (datetime.now(UTC) - pr["updated_at"]).days + 1
-    assert run(instance, simulator, warehouse_url, key, review_sweep_days=days).success
+    assert run(instance, compact_simulator, warehouse_url, key, review_sweep_days=days).success
     with open_warehouse(warehouse_url) as warehouse:
-        assert differences(simulator, warehouse, key) == []
+        assert differences(compact_simulator, warehouse, key) == []
 
 
 # -- 11. bad input through the asset --------------------------------------------------------------

@@ -101,20 +101,20 @@ REST_DEFECTS = [
     }
 )
 def test_malformed_rest_pull_request_fails_the_sync_and_writes_nothing(
-    simulator: GitHubSimulator, warehouse: Warehouse, defect: Any, expected: str, first_sync: bool
+    compact_simulator: GitHubSimulator, warehouse: Warehouse, defect: Any, expected: str, first_sync: bool
 ) -> None:
     if not first_sync:
-        run_sync(simulator, warehouse, REPO, strategy="rest")
-        simulator.mutate_repo(REPO, seed=7, updated_fraction=0.3)
+        run_sync(compact_simulator, warehouse, REPO, strategy="rest")
+        compact_simulator.mutate_repo(REPO, seed=7, updated_fraction=0.3)
     before = snapshot(warehouse, REPO)
-    page = rest_pulls_page(simulator, REPO)
+    page = rest_pulls_page(compact_simulator, REPO)
     bad = copy.deepcopy(page)
     number = bad[5]["number"]
     defect(bad[5])
-    simulator.script_responses("GET */pulls", [{"status": 200, "body": bad}])
+    compact_simulator.script_responses("GET */pulls", [{"status": 200, "body": bad}])
 
     with pytest.raises(MalformedPayloadError) as failure:
-        run_sync(simulator, warehouse, REPO, strategy="rest")
+        run_sync(compact_simulator, warehouse, REPO, strategy="rest")
 
     message = str(failure.value)
     prefix = f"malformed payload from GitHub for acme/widgets pull request #{number}: field "
@@ -125,20 +125,20 @@ def test_malformed_rest_pull_request_fails_the_sync_and_writes_nothing(
     assert after.data_and_cursor() == before.data_and_cursor()
     assert after.state is not None and after.state.status == "error" and after.state.last_error == message
     # GitHub's next, well-formed answer syncs normally
-    run_sync(simulator, warehouse, REPO, strategy="rest")
-    assert differences(simulator, warehouse, REPO) == []
+    run_sync(compact_simulator, warehouse, REPO, strategy="rest")
+    assert differences(compact_simulator, warehouse, REPO) == []
 
 
 @DUCKDB_ONLY
 def test_malformed_rest_review_names_the_pull_request(
-    simulator: GitHubSimulator, warehouse: Warehouse
+    compact_simulator: GitHubSimulator, warehouse: Warehouse
 ) -> None:
-    simulator.script_responses(
+    compact_simulator.script_responses(
         "GET */reviews",
         [{"status": 200, "body": [{"id": 1, "user": None, "state": "SHOUTED", "submitted_at": None}]}],
     )
     with pytest.raises(MalformedPayloadError, match=r"acme/widgets pull request #\d+: field 'review.state'"):
-        run_sync(simulator, warehouse, REPO, strategy="rest")
+        run_sync(compact_simulator, warehouse, REPO, strategy="rest")
     assert warehouse.counts(REPO.lower()) == (0, 0)
 
 
@@ -156,26 +156,31 @@ GRAPHQL_DEFECTS = [
 
 @across_backends({"field,value,expected": GRAPHQL_DEFECTS, "strategy": ["graphql", "auto"]})
 def test_malformed_graphql_node_fails_the_sync_and_writes_nothing(
-    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str, field: str, value: Any, expected: str
+    compact_simulator: GitHubSimulator,
+    warehouse: Warehouse,
+    strategy: str,
+    field: str,
+    value: Any,
+    expected: str,
 ) -> None:
-    run_sync(simulator, warehouse, REPO, strategy=strategy)
-    simulator.mutate_repo(REPO, seed=8, updated_fraction=0.3)
+    run_sync(compact_simulator, warehouse, REPO, strategy=strategy)
+    compact_simulator.mutate_repo(REPO, seed=8, updated_fraction=0.3)
     before = snapshot(warehouse, REPO)
-    body = graphql_pulls_page(simulator, REPO)
+    body = graphql_pulls_page(compact_simulator, REPO)
     node = body["data"]["repository"]["pullRequests"]["nodes"][3]
     node[field] = value
-    simulator.script_responses("POST /graphql", [{"status": 200, "body": body}])
+    compact_simulator.script_responses("POST /graphql", [{"status": 200, "body": body}])
 
     with pytest.raises(MalformedPayloadError) as failure:
-        run_sync(simulator, warehouse, REPO, strategy=strategy)
+        run_sync(compact_simulator, warehouse, REPO, strategy=strategy)
 
     message = str(failure.value)
     assert message.startswith(
         f"malformed payload from GitHub for acme/widgets pull request #{node['number']}: field {expected}"
     ), message
     assert snapshot(warehouse, REPO).data_and_cursor() == before.data_and_cursor()
-    run_sync(simulator, warehouse, REPO, strategy=strategy)
-    assert differences(simulator, warehouse, REPO) == []
+    run_sync(compact_simulator, warehouse, REPO, strategy=strategy)
+    assert differences(compact_simulator, warehouse, REPO) == []
 
 
 def test_malformed_record_in_a_later_batch_keeps_earlier_whole_batches_and_the_cursor(

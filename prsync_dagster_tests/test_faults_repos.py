@@ -31,18 +31,18 @@ from prsync_dagster_tests.sync_helpers import differences, run_sync
     }
 )
 def test_renamed_repository_is_followed_and_keeps_its_partition_key(
-    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str, synced_before: bool
+    compact_simulator: GitHubSimulator, warehouse: Warehouse, strategy: str, synced_before: bool
 ) -> None:
     if synced_before:
-        run_sync(simulator, warehouse, "acme/widgets", strategy=strategy)
-    simulator.rename_repo("Acme/Widgets", "Gizmos")
-    simulator.mutate_repo("Acme/Gizmos", seed=5, updated_fraction=0.2, new_prs=3)
-    simulator.reset_stats()
+        run_sync(compact_simulator, warehouse, "acme/widgets", strategy=strategy)
+    compact_simulator.rename_repo("Acme/Widgets", "Gizmos")
+    compact_simulator.mutate_repo("Acme/Gizmos", seed=5, updated_fraction=0.2, new_prs=3)
+    compact_simulator.reset_stats()
 
-    report = run_sync(simulator, warehouse, "acme/widgets", strategy=strategy)
+    report = run_sync(compact_simulator, warehouse, "acme/widgets", strategy=strategy)
 
     # every strategy probes with REST first: the probe met GitHub's 301 for the old name
-    assert simulator.stats()["by_status"].get("301", 0) >= 1
+    assert compact_simulator.stats()["by_status"].get("301", 0) >= 1
     assert report.full_name == "Acme/Gizmos"
     assert any("acme/widgets is now Acme/Gizmos" in warning for warning in report.warnings)
     state = warehouse.get_state("acme/widgets")
@@ -50,58 +50,58 @@ def test_renamed_repository_is_followed_and_keeps_its_partition_key(
     assert warehouse.counts("acme/gizmos") == (0, 0), "rows keep the partition key"
     # Everything GitHub changed is stored. A rename does not touch PRs, so the links of PRs that
     # did not change since still name the old repository (GitHub redirects them) ...
-    problems = differences(simulator, warehouse, "Acme/Widgets")
+    problems = differences(compact_simulator, warehouse, "Acme/Widgets")
     assert all(" html_url: stored 'https://github.com/Acme/Widgets/pull/" in p for p in problems), problems
-    assert cursor_problems(simulator, warehouse, "Acme/Widgets") == []
+    assert cursor_problems(compact_simulator, warehouse, "Acme/Widgets") == []
     # ... until a full refresh, as the warning says
-    run_sync(simulator, warehouse, "acme/widgets", strategy=strategy, full_refresh=True)
-    assert differences(simulator, warehouse, "Acme/Widgets") == []
+    run_sync(compact_simulator, warehouse, "acme/widgets", strategy=strategy, full_refresh=True)
+    assert differences(compact_simulator, warehouse, "Acme/Widgets") == []
     # later syncs ask for the new name directly: no more redirects, and a no-change probe is free
-    simulator.reset_stats()
-    again = run_sync(simulator, warehouse, "acme/widgets", strategy=strategy)
-    assert "301" not in simulator.stats()["by_status"]
+    compact_simulator.reset_stats()
+    again = run_sync(compact_simulator, warehouse, "acme/widgets", strategy=strategy)
+    assert "301" not in compact_simulator.stats()["by_status"]
     assert not again.changed and again.points == 0 and again.not_modified == 1
 
 
 @DUCKDB_ONLY
 def test_renamed_repository_without_open_pull_requests_is_still_followed(
-    simulator: GitHubSimulator, warehouse: Warehouse
+    compact_simulator: GitHubSimulator, warehouse: Warehouse
 ) -> None:
     """PyGithub drops the query when it follows a 301: an old name lists only *open* PRs. With
     none open, the page is empty and gives no hint of the rename; the repository itself does."""
     repo = "Acme/Widgets"
-    run_sync(simulator, warehouse, repo, strategy="rest")
-    for pr in simulator.truth(repo)["pull_requests"]:
+    run_sync(compact_simulator, warehouse, repo, strategy="rest")
+    for pr in compact_simulator.truth(repo)["pull_requests"]:
         if pr["state"] == "open":
-            simulator.close_pull(repo, pr["number"])
-    simulator.rename_repo(repo, "Gizmos")
-    report = run_sync(simulator, warehouse, repo, strategy="rest")
+            compact_simulator.close_pull(repo, pr["number"])
+    compact_simulator.rename_repo(repo, "Gizmos")
+    report = run_sync(compact_simulator, warehouse, repo, strategy="rest")
     assert report.full_name == "Acme/Gizmos"
-    problems = differences(simulator, warehouse, repo)
+    problems = differences(compact_simulator, warehouse, repo)
     assert all(" html_url: " in p for p in problems), problems
-    assert cursor_problems(simulator, warehouse, repo) == []
+    assert cursor_problems(compact_simulator, warehouse, repo) == []
 
 
 @across_backends({"strategy": STRATEGIES})
 def test_deleted_repository_is_an_error_that_keeps_its_rows_and_spares_the_others(
-    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+    compact_simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
     gone, other = "Acme/Widgets", "Acme/gadget-Service"
     for repo in (gone, other):
-        run_sync(simulator, warehouse, repo, strategy=strategy)
+        run_sync(compact_simulator, warehouse, repo, strategy=strategy)
     before = snapshot(warehouse, gone)
-    simulator.delete_repo(gone)
-    simulator.mutate_repo(other, seed=6, updated_fraction=0.1)
+    compact_simulator.delete_repo(gone)
+    compact_simulator.mutate_repo(other, seed=6, updated_fraction=0.1)
 
     with pytest.raises(RepositoryNotFound, match="repository not found or no access"):
-        run_sync(simulator, warehouse, gone, strategy=strategy)
-    run_sync(simulator, warehouse, other, strategy=strategy)
+        run_sync(compact_simulator, warehouse, gone, strategy=strategy)
+    run_sync(compact_simulator, warehouse, other, strategy=strategy)
 
     after = snapshot(warehouse, gone)
     assert after.data_and_cursor() == before.data_and_cursor(), "no data deleted, cursor kept"
     assert after.state is not None and after.state.status == "error"
     assert "repository not found or no access" in (after.state.last_error or "")
-    assert differences(simulator, warehouse, other) == []
+    assert differences(compact_simulator, warehouse, other) == []
     other_state = warehouse.get_state(other.lower())
     assert other_state is not None and other_state.status == "ok"
 
@@ -122,35 +122,35 @@ def approved_review(sim: GitHubSimulator, repo: str) -> dict:
 
 @across_backends({"strategy": STRATEGIES})
 def test_dismissal_that_bumps_the_pr_is_captured(
-    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+    compact_simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
-    repo = simulator.repos()[0]
-    run_sync(simulator, warehouse, repo, strategy=strategy)
-    found = approved_review(simulator, repo)
-    simulator.dismiss_review(repo, found["pr"]["number"], found["review"]["id"], touch_pr=True)
-    run_sync(simulator, warehouse, repo, strategy=strategy)
+    repo = compact_simulator.repos()[0]
+    run_sync(compact_simulator, warehouse, repo, strategy=strategy)
+    found = approved_review(compact_simulator, repo)
+    compact_simulator.dismiss_review(repo, found["pr"]["number"], found["review"]["id"], touch_pr=True)
+    run_sync(compact_simulator, warehouse, repo, strategy=strategy)
     stored = {review.id: review for review in warehouse.reviews(repo.lower())}
     assert stored[found["review"]["id"]].state == "DISMISSED"
-    assert differences(simulator, warehouse, repo) == []
+    assert differences(compact_simulator, warehouse, repo) == []
 
 
 @across_backends({"strategy": STRATEGIES})
 def test_dismissal_without_pr_update_is_missed_by_incremental_sync_but_caught_by_the_sweep(
-    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+    compact_simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
-    repo = simulator.repos()[0]
-    run_sync(simulator, warehouse, repo, strategy=strategy)
-    found = approved_review(simulator, repo)
+    repo = compact_simulator.repos()[0]
+    run_sync(compact_simulator, warehouse, repo, strategy=strategy)
+    found = approved_review(compact_simulator, repo)
     review_id = found["review"]["id"]
-    simulator.dismiss_review(repo, found["pr"]["number"], review_id, touch_pr=False)
+    compact_simulator.dismiss_review(repo, found["pr"]["number"], review_id, touch_pr=False)
 
-    run_sync(simulator, warehouse, repo, strategy=strategy)
-    assert differences(simulator, warehouse, repo) == [
+    run_sync(compact_simulator, warehouse, repo, strategy=strategy)
+    assert differences(compact_simulator, warehouse, repo) == [
         f"review {review_id} state: stored 'APPROVED', truth 'DISMISSED'"
     ], "GitHub did not bump the PR, so an incremental sync cannot see the dismissal"
 
     days = (datetime.now(UTC) - found["pr"]["updated_at"]).days + 1
-    report = run_sync(simulator, warehouse, repo, strategy=strategy, review_sweep_days=days)
+    report = run_sync(compact_simulator, warehouse, repo, strategy=strategy, review_sweep_days=days)
     assert report.changed
-    assert differences(simulator, warehouse, repo) == []
-    assert cursor_problems(simulator, warehouse, repo) == []
+    assert differences(compact_simulator, warehouse, repo) == []
+    assert cursor_problems(compact_simulator, warehouse, repo) == []

@@ -239,35 +239,35 @@ def test_full_refresh_never_moves_the_cursor_backwards(
 
 
 def test_overlap_refetches_the_boundary(
-    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+    compact_simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
-    repo = simulator.repos()[0]
-    run_sync(simulator, warehouse, repo, strategy=strategy)
-    report = run_sync(simulator, warehouse, repo, strategy=strategy, overlap=timedelta(days=3650))
+    repo = compact_simulator.repos()[0]
+    run_sync(compact_simulator, warehouse, repo, strategy=strategy)
+    report = run_sync(compact_simulator, warehouse, repo, strategy=strategy, overlap=timedelta(days=3650))
     assert not report.changed  # the probe says nothing changed, whatever the overlap
-    simulator.update_pull(repo, some_pr(simulator, repo), title="now something changed")
-    report = run_sync(simulator, warehouse, repo, strategy=strategy, overlap=timedelta(days=3650))
-    assert report.pull_requests == 120  # everything within the huge overlap is read again
+    compact_simulator.update_pull(repo, some_pr(compact_simulator, repo), title="now something changed")
+    report = run_sync(compact_simulator, warehouse, repo, strategy=strategy, overlap=timedelta(days=3650))
+    assert report.pull_requests == len(compact_simulator.truth(repo)["pull_requests"]) == 30  # all read again
 
 
 def test_failed_sync_records_the_error_and_keeps_data_and_cursor(
-    simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
+    compact_simulator: GitHubSimulator, warehouse: Warehouse, strategy: str
 ) -> None:
-    repo = simulator.repos()[0]
-    run_sync(simulator, warehouse, repo, strategy=strategy)
+    repo = compact_simulator.repos()[0]
+    run_sync(compact_simulator, warehouse, repo, strategy=strategy)
     before = warehouse.get_state(repo.lower())
     prs = warehouse.pull_requests(repo.lower())
-    simulator.update_pull(repo, some_pr(simulator, repo), title="not yet seen")
-    simulator.revoke_token(simulator.token)
+    compact_simulator.update_pull(repo, some_pr(compact_simulator, repo), title="not yet seen")
+    compact_simulator.revoke_token(compact_simulator.token)
     with pytest.raises(GitHubAuthError, match="GitHub rejected the token: 401 Bad credentials"):
-        run_sync(simulator, warehouse, repo, strategy=strategy)
+        run_sync(compact_simulator, warehouse, repo, strategy=strategy)
     after = warehouse.get_state(repo.lower())
     assert after and before
     assert after.status == "error" and after.last_error == "GitHub rejected the token: 401 Bad credentials"
     assert after.cursor == before.cursor and after.etag == before.etag
     assert after.last_success_at == before.last_success_at
     assert warehouse.pull_requests(repo.lower()) == prs
-    assert simulator.token not in (after.last_error or "")
+    assert compact_simulator.token not in (after.last_error or "")
 
 
 @across_backends({"strategy": STRATEGIES})
@@ -282,22 +282,24 @@ def test_unknown_repository_is_a_clear_error(
 
 @across_backends({"status": [404, 501]})
 def test_auto_falls_back_to_rest_where_graphql_is_missing(
-    simulator: GitHubSimulator, warehouse: Warehouse, status: int
+    compact_simulator: GitHubSimulator, warehouse: Warehouse, status: int
 ) -> None:
     """Some GitHub Enterprise setups and proxies have no GraphQL endpoint: `auto` still syncs."""
-    repo = simulator.repos()[0]
-    simulator.script_responses("POST /graphql", [{"status": status, "body": {"message": "Not Found"}}] * 5)
-    report = run_sync(simulator, warehouse, repo, strategy="auto")
+    repo = compact_simulator.repos()[0]
+    compact_simulator.script_responses(
+        "POST /graphql", [{"status": status, "body": {"message": "Not Found"}}] * 5
+    )
+    report = run_sync(compact_simulator, warehouse, repo, strategy="auto")
     assert report.fetched_with == "rest"
-    assert differences(simulator, warehouse, repo) == []
+    assert differences(compact_simulator, warehouse, repo) == []
 
 
 @DUCKDB_ONLY
 def test_graphql_strategy_names_a_missing_graphql_api(
-    simulator: GitHubSimulator, warehouse: Warehouse
+    compact_simulator: GitHubSimulator, warehouse: Warehouse
 ) -> None:
     from prsync_dagster.errors import GraphQLUnavailableError
 
-    simulator.script_responses("POST /graphql", [{"status": 404, "body": {"message": "Not Found"}}])
+    compact_simulator.script_responses("POST /graphql", [{"status": 404, "body": {"message": "Not Found"}}])
     with pytest.raises(GraphQLUnavailableError, match="GraphQL API is not available"):
-        run_sync(simulator, warehouse, simulator.repos()[0], strategy="graphql")
+        run_sync(compact_simulator, warehouse, compact_simulator.repos()[0], strategy="graphql")

@@ -10,23 +10,7 @@ from collections.abc import Collection, Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from dagster import (
-    AssetExecutionContext,
-    AssetKey,
-    AssetSpec,
-    BackfillPolicy,
-    Backoff,
-    Config,
-    DagsterExecutionInterruptedError,
-    Failure,
-    FreshnessPolicy,
-    Jitter,
-    MaterializeResult,
-    MetadataValue,
-    RetryPolicy,
-    RetryRequested,
-    multi_asset,
-)
+import dagster as dg
 from pydantic import Field
 
 from prsync_dagster.batch import BATCH_SIZE, sync_batch
@@ -39,9 +23,9 @@ from prsync_dagster.settings import Settings
 from prsync_dagster.sync import SyncOptions, SyncReport, describe_error, sync_repository
 from prsync_dagster.warehouse.base import Warehouse
 
-PULL_REQUESTS = AssetKey(["github", "pull_requests"])
-PULL_REQUEST_REVIEWS = AssetKey(["github", "pull_request_reviews"])
-PULL_REQUEST_TIMELINE = AssetKey(["github", "pull_request_timeline"])
+PULL_REQUESTS = dg.AssetKey(["github", "pull_requests"])
+PULL_REQUEST_REVIEWS = dg.AssetKey(["github", "pull_request_reviews"])
+PULL_REQUEST_TIMELINE = dg.AssetKey(["github", "pull_request_timeline"])
 #: The assets one sync materializes (a runless event for a partition covers all of them).
 SYNC_ASSET_KEYS = (PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE)
 GROUP = "github"
@@ -49,14 +33,14 @@ GROUP = "github"
 GITHUB_POOL = "github_api"
 
 #: No repository's data may be older than a day.
-FRESHNESS = FreshnessPolicy.time_window(fail_window=timedelta(hours=24), warn_window=timedelta(hours=12))
+FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=24), warn_window=timedelta(hours=12))
 
 #: Shown in the UI. The warehouse backend (DuckDB or Postgres) is a run-time setting, so it is not
 #: a kind: kinds are fixed when the code location loads (the run's metadata names the backend).
 KINDS = {"github", "sql"}
 
 
-class SyncConfig(Config):
+class SyncConfig(dg.Config):
     """Run config of a sync (the same for every partition of a run)."""
 
     full_refresh: bool = Field(
@@ -70,15 +54,15 @@ class SyncConfig(Config):
     )
 
 
-def _spec(key: AssetKey, description: str, **kwargs: Any) -> AssetSpec:
+def _spec(key: dg.AssetKey, description: str, **kwargs: Any) -> dg.AssetSpec:
     """A sync asset: its table is ``github.<last part of the key>``, its freshness :data:`FRESHNESS`."""
     metadata = {"dagster/table_name": f"github.{key.path[-1]}"}
-    return AssetSpec(
+    return dg.AssetSpec(
         key, description=description, kinds=KINDS, freshness_policy=FRESHNESS, metadata=metadata, **kwargs
     )
 
 
-@multi_asset(
+@dg.multi_asset(
     name="sync_github_repository",
     specs=[
         _spec(
@@ -103,17 +87,19 @@ def _spec(key: AssetKey, description: str, **kwargs: Any) -> AssetSpec:
     group_name=GROUP,
     partitions_def=repositories,
     can_subset=False,
-    retry_policy=RetryPolicy(max_retries=3, delay=30, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS),
+    retry_policy=dg.RetryPolicy(
+        max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+    ),
     pool=GITHUB_POOL,
     # issue 11: a backfill runs up to BATCH_SIZE partitions per run (see prsync_dagster/batch.py)
-    backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=BATCH_SIZE),
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=BATCH_SIZE),
 )
 def sync_github_repository(
-    context: AssetExecutionContext,
+    context: dg.AssetExecutionContext,
     config: SyncConfig,
     github: GitHubResource,
     warehouse: WarehouseResource,
-) -> Iterator[MaterializeResult]:
+) -> Iterator[dg.MaterializeResult]:
     """Fetch what changed on GitHub since this repository's last successful sync and upsert it.
 
     Failures carry the engine's one-line reason (the same text as ``sync_state.last_error`` and
@@ -140,14 +126,14 @@ def sync_github_repository(
             rows = stored_rows(store, repo)
     except RateLimitedError as exc:
         context.log.warning(f"{exc}; the attempt is rescheduled after the reset")
-        raise RetryRequested(max_retries=3, seconds_to_wait=exc.seconds_to_wait) from None
-    except (DagsterExecutionInterruptedError, KeyboardInterrupt) as exc:
+        raise dg.RetryRequested(max_retries=3, seconds_to_wait=exc.seconds_to_wait) from None
+    except (dg.DagsterExecutionInterruptedError, KeyboardInterrupt) as exc:
         # Dagster turns an interrupt into a retry when the op has a RetryPolicy (its
         # op_execution_error_boundary); a run someone stopped must stop (issue 9.1).
-        raise Failure(description=describe_error(exc), allow_retries=False) from None
+        raise dg.Failure(description=describe_error(exc), allow_retries=False) from None
     except Exception as exc:
         report_sync_error(exc, repo=context.partition_key, run_id=context.run.run_id)
-        raise Failure(description=describe_error(exc), allow_retries=not is_permanent(exc)) from exc
+        raise dg.Failure(description=describe_error(exc), allow_retries=not is_permanent(exc)) from exc
     for warning in report.warnings:
         context.log.warning(warning)
     yield from sync_results(rows, [report], report_metadata(report))
@@ -160,14 +146,14 @@ def stored_rows(store: Warehouse, repo: str) -> tuple[int, int, int]:
 
 def sync_results(
     rows: Sequence[int], reports: Collection[SyncReport], common: dict[str, Any]
-) -> Iterator[MaterializeResult]:
+) -> Iterator[dg.MaterializeResult]:
     """One materialization per sync asset: rows now stored (:func:`stored_rows`) and rows the
     ``reports`` upserted (``pull_requests_upserted`` ...), with the sync's ``common`` figures."""
     for asset_key, kind, count in zip(
         SYNC_ASSET_KEYS, ("pull_requests", "reviews", "timeline_events"), rows, strict=True
     ):
         upserted = sum(getattr(report, kind) for report in reports)
-        yield MaterializeResult(
+        yield dg.MaterializeResult(
             asset_key=asset_key, metadata={"dagster/row_count": count, f"{kind}_upserted": upserted, **common}
         )
 
@@ -200,11 +186,11 @@ def report_metadata(report: SyncReport) -> dict[str, Any]:
         "github_full_name": report.full_name,
         "duration_s": report.seconds,
         # why a repository with a cursor was refetched in full (migration 0002), or "none"
-        "refetch_reason": MetadataValue.text(report.refetch_reason or "none"),
+        "refetch_reason": dg.MetadataValue.text(report.refetch_reason or "none"),
         **remaining,
     }
 
 
-def iso_text(value: date | None) -> MetadataValue:
+def iso_text(value: date | None) -> dg.MetadataValue:
     """A date or datetime as ISO text metadata, ``none`` when there is none."""
-    return MetadataValue.text(value.isoformat() if value else "none")
+    return dg.MetadataValue.text(value.isoformat() if value else "none")

@@ -7,32 +7,7 @@ repository daily and says, per repository, when one falls behind.
 from collections.abc import Collection, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 
-from dagster import (
-    AddDynamicPartitionsRequest,
-    AssetCheckExecutionContext,
-    AssetCheckResult,
-    AssetCheckSeverity,
-    AssetSelection,
-    DagsterInstance,
-    DagsterRunStatus,
-    DefaultScheduleStatus,
-    DefaultSensorStatus,
-    DeleteDynamicPartitionsRequest,
-    RunRequest,
-    RunsFilter,
-    RunStatusSensorContext,
-    RunStatusSensorDefinition,
-    ScheduleDefinition,
-    ScheduleEvaluationContext,
-    SensorEvaluationContext,
-    SensorResult,
-    SkipReason,
-    asset_check,
-    define_asset_job,
-    run_status_sensor,
-    schedule,
-    sensor,
-)
+import dagster as dg
 
 from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUESTS
 from prsync_dagster.batch import batch_run_requests, settle_failed_batch
@@ -51,16 +26,16 @@ from prsync_dagster.warehouse.base import SyncState
 
 SYNC_JOB_NAME = "github_sync"
 IN_PROGRESS = [
-    DagsterRunStatus.QUEUED,
-    DagsterRunStatus.NOT_STARTED,
-    DagsterRunStatus.STARTING,
-    DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
 ]
 MAX_AGE = timedelta(hours=24)
 
-github_sync_job = define_asset_job(
+github_sync_job = dg.define_asset_job(
     SYNC_JOB_NAME,
-    selection=AssetSelection.assets(
+    selection=dg.AssetSelection.assets(
         PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUEST_METRICS
     ).without_checks(),
     description="Sync one repository partition: pull requests, reviews and timeline events changed since "
@@ -68,50 +43,50 @@ github_sync_job = define_asset_job(
 )
 
 
-def repositories_syncing(instance: DagsterInstance) -> set[str]:
+def repositories_syncing(instance: dg.DagsterInstance) -> set[str]:
     """Normalized names of repositories with a run in progress (queued, starting or started)."""
-    runs = instance.get_runs(RunsFilter(statuses=IN_PROGRESS))
+    runs = instance.get_runs(dg.RunsFilter(statuses=IN_PROGRESS))
     names = {checked_name(run.tags.get("dagster/partition") or "") for run in runs}
     return {name for name in names if isinstance(name, str)}
 
 
-@schedule(
+@dg.schedule(
     name="daily_github_sync",
     cron_schedule="0 4 * * *",
     execution_timezone="UTC",
     job=probe_repositories,
-    default_status=DefaultScheduleStatus.RUNNING,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
     description="04:00 UTC: one run of probe_repositories, which probes every registered repository "
     "with its stored ETag and records the unchanged ones fresh; the sync_after_probe sensor then starts "
     "one github_sync run per repository that changed, never synced, last failed or could not be probed "
     "(issue 11: idle repositories cost no run; the probe runs outside the tick's 60 s limit).",
 )
-def daily_github_sync(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
+def daily_github_sync(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
     scheduled = context.scheduled_execution_time or datetime.now(UTC)
     day = scheduled.astimezone(UTC).strftime("%Y-%m-%d")
     if not registered_repositories(context.instance):
-        return SkipReason("no registered repositories")
-    return RunRequest(run_key=f"probe@{day}", tags={DAY_TAG: day, "prsync/trigger": "daily"})
+        return dg.SkipReason("no registered repositories")
+    return dg.RunRequest(run_key=f"probe@{day}", tags={DAY_TAG: day, "prsync/trigger": "daily"})
 
 
-def _sync_after_probe(status: DagsterRunStatus, description: str) -> RunStatusSensorDefinition:
+def _sync_after_probe(status: dg.DagsterRunStatus, description: str) -> dg.RunStatusSensorDefinition:
     """The sensor that turns a finished probe run into sync runs (``run_key`` = repository@day):
     on success, one per repository its output names; otherwise (failed run, missing output), one
     per registered repository, as before the probe existed."""
-    succeeded = status == DagsterRunStatus.SUCCESS
+    succeeded = status == dg.DagsterRunStatus.SUCCESS
 
-    @run_status_sensor(
+    @dg.run_status_sensor(
         name="sync_after_probe" if succeeded else "sync_after_probe_failure",
         run_status=status,
         monitored_jobs=[probe_repositories],
         request_job=github_sync_job,
-        default_status=DefaultSensorStatus.RUNNING,
+        default_status=dg.DefaultSensorStatus.RUNNING,
         description=description,
         # the daily syncs wait for this sensor (Dagster's default is 30 s); an evaluation that
         # finds no finished probe run reads one cursor and returns
         minimum_interval_seconds=10,
     )
-    def after_probe(context: RunStatusSensorContext) -> list[RunRequest]:
+    def after_probe(context: dg.RunStatusSensorContext) -> list[dg.RunRequest]:
         run = context.dagster_run
         day = run.tags.get(DAY_TAG) or datetime.now(UTC).strftime("%Y-%m-%d")
         reasons = probe_outcome(context.instance, run.run_id) if succeeded else None
@@ -122,11 +97,11 @@ def _sync_after_probe(status: DagsterRunStatus, description: str) -> RunStatusSe
 
 
 sync_after_probe = _sync_after_probe(
-    DagsterRunStatus.SUCCESS,
+    dg.DagsterRunStatus.SUCCESS,
     "After the daily probe run: one github_sync run per repository it named in needs_run.",
 )
 sync_after_probe_failure = _sync_after_probe(
-    DagsterRunStatus.FAILURE,
+    dg.DagsterRunStatus.FAILURE,
     "When the daily probe run failed: one github_sync run per registered repository "
     "(a broken probe never means a silent day).",
 )
@@ -136,22 +111,22 @@ sync_after_probe_failure = _sync_after_probe(
 SWEEP_DAYS = 14
 
 
-@schedule(
+@dg.schedule(
     name="weekly_review_sweep",
     cron_schedule="0 5 * * 0",
     execution_timezone="UTC",
     job=github_sync_job,
-    default_status=DefaultScheduleStatus.RUNNING,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
     description=f"Sundays 05:00 UTC: also re-read reviews of PRs updated in the last {SWEEP_DAYS} days. "
     "GitHub does not promise that dismissing a review bumps the PR's updated_at, so an incremental "
     "sync alone could miss a dismissal; this sweep catches it within a week.",
 )
-def weekly_review_sweep(context: ScheduleEvaluationContext) -> Iterator[RunRequest]:
+def weekly_review_sweep(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest]:
     scheduled = context.scheduled_execution_time or datetime.now(UTC)
     day = scheduled.astimezone(UTC).strftime("%Y-%m-%d")
     run_config = {"ops": {"sync_github_repository": {"config": {"review_sweep_days": SWEEP_DAYS}}}}
     for name, key in registered_repositories(context.instance).items():
-        yield RunRequest(
+        yield dg.RunRequest(
             run_key=f"sweep:{name}@{day}",
             partition_key=key,
             run_config=run_config,
@@ -159,15 +134,15 @@ def weekly_review_sweep(context: ScheduleEvaluationContext) -> Iterator[RunReque
         )
 
 
-@sensor(
+@dg.sensor(
     name="tracked_repositories",
     minimum_interval_seconds=60,
-    default_status=DefaultSensorStatus.RUNNING,
+    default_status=dg.DefaultSensorStatus.RUNNING,
     job=github_sync_job,
     description="Keeps the repositories listed in PRSYNC_REPOS (owner/name or pasted GitHub URLs) "
     "registered (never removes any) and starts the first sync of each repository it adds.",
 )
-def tracked_repositories(context: SensorEvaluationContext) -> SensorResult | SkipReason:
+def tracked_repositories(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     # issue 11: owner/* entries are discovered on GitHub (prsync_dagster/tracking.py)
     found = tracked(Settings.from_env(), github_from_env(), context.cursor)
     for problem in found.problems:
@@ -175,7 +150,7 @@ def tracked_repositories(context: SensorEvaluationContext) -> SensorResult | Ski
     registered = registered_repositories(context.instance)
     new = sorted(set(found.keys) - set(registered))
     gone = [registered[name] for name in found.disappeared if name in registered]
-    requests: list[AddDynamicPartitionsRequest | DeleteDynamicPartitionsRequest] = []
+    requests: list[dg.AddDynamicPartitionsRequest | dg.DeleteDynamicPartitionsRequest] = []
     if new:
         context.log.info(f"registering {', '.join(new)}")
         requests.append(repositories.build_add_request(new))
@@ -186,34 +161,34 @@ def tracked_repositories(context: SensorEvaluationContext) -> SensorResult | Ski
         requests.append(repositories.build_delete_request(gone))
     if not requests:
         context.update_cursor(found.cursor)
-        return SkipReason("every repository in PRSYNC_REPOS is registered")
+        return dg.SkipReason("every repository in PRSYNC_REPOS is registered")
     # issue 11: first syncs of many new repositories share runs (ranges of the new, contiguous keys)
-    return SensorResult(
+    return dg.SensorResult(
         dynamic_partitions_requests=requests,
         run_requests=batch_run_requests(new, "first-sync", {"prsync/trigger": "registered"}),
         cursor=found.cursor,
     )
 
 
-@run_status_sensor(
+@dg.run_status_sensor(
     name="requeue_failed_batch_partitions",
-    run_status=DagsterRunStatus.FAILURE,
+    run_status=dg.DagsterRunStatus.FAILURE,
     # every job of this code location: a UI backfill runs as Dagster's implicit asset job
     # (__ASSET_JOB), not as github_sync; runs without a partition range are ignored
     request_job=github_sync_job,
-    default_status=DefaultSensorStatus.RUNNING,
+    default_status=dg.DefaultSensorStatus.RUNNING,
     description="After a run of several repository partitions failed: records the repositories "
     "that synced in it and re-queues each failed one as a single-partition run, so a failure "
     "shows on its own partition (Dagster cannot fail single partitions of a run, issue 11).",
 )
-def requeue_failed_batch_partitions(context: RunStatusSensorContext) -> list[RunRequest]:
+def requeue_failed_batch_partitions(context: dg.RunStatusSensorContext) -> list[dg.RunRequest]:
     run = context.dagster_run
     record = context.instance.get_run_record_by_id(run.run_id)
     started = datetime.fromtimestamp(record.start_time, UTC) if record and record.start_time else None
     return settle_failed_batch(context.instance, run.run_id, dict(run.tags), started, warehouse_from_env())
 
 
-@asset_check(
+@dg.asset_check(
     asset=PULL_REQUESTS,
     name="every_repository_synced_within_24h",
     description="Fails when any registered repository's last successful sync is older than 24 h or "
@@ -222,8 +197,8 @@ def requeue_failed_batch_partitions(context: RunStatusSensorContext) -> list[Run
     blocking=False,
 )
 def every_repository_synced_within_24h(
-    context: AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> AssetCheckResult:
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
     names = sorted(registered_repositories(context.instance))
     syncing = repositories_syncing(context.instance)
     with warehouse.open() as store:
@@ -238,7 +213,7 @@ def evaluate_freshness(
     now: datetime,
     syncing: Collection[str] = (),
     invalid: Mapping[str, str] | None = None,
-) -> AssetCheckResult:
+) -> dg.AssetCheckResult:
     """The check's verdict, separate from Dagster so it is easy to reason about (and to test).
 
     A repository whose first sync is running (e.g. in the same backfill that runs this check) has
@@ -267,9 +242,9 @@ def evaluate_freshness(
     )
     if pending:
         description += f"; first sync in progress: {', '.join(pending)}"
-    return AssetCheckResult(
+    return dg.AssetCheckResult(
         passed=not stale,
-        severity=AssetCheckSeverity.ERROR,
+        severity=dg.AssetCheckSeverity.ERROR,
         description=description[:2000],
         metadata={
             "repositories": total,
@@ -287,17 +262,17 @@ def format_lag(lag: timedelta) -> str:
     return f"{hours}h {rest // 60}m"
 
 
-freshness_check_job = define_asset_job(
+freshness_check_job = dg.define_asset_job(
     "repository_freshness_check",
-    selection=AssetSelection.checks(every_repository_synced_within_24h),
+    selection=dg.AssetSelection.checks(every_repository_synced_within_24h),
     description="Runs the per-repository freshness check.",
 )
 
 #: Hourly, so that a repository that falls behind shows within the hour of passing 24 h.
-hourly_freshness_check = ScheduleDefinition(
+hourly_freshness_check = dg.ScheduleDefinition(
     name="hourly_freshness_check",
     cron_schedule="0 * * * *",
     execution_timezone="UTC",
     job=freshness_check_job,
-    default_status=DefaultScheduleStatus.RUNNING,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
 )

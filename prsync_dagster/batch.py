@@ -26,14 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from dagster import (
-    AssetExecutionContext,
-    AssetMaterialization,
-    DagsterInstance,
-    Failure,
-    MaterializeResult,
-    RunRequest,
-)
+import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from prsync_dagster.partitions import REPOSITORIES, checked_name
@@ -59,15 +52,15 @@ def range_tags(keys: Sequence[str]) -> dict[str, str]:
     return {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1], BATCH_TAG: "1"}
 
 
-def batch_run_requests(keys: Sequence[str], run_key_prefix: str, tags: dict[str, str]) -> list[RunRequest]:
+def batch_run_requests(keys: Sequence[str], run_key_prefix: str, tags: dict[str, str]) -> list[dg.RunRequest]:
     """Run requests for newly added (hence contiguous, in this order) partitions: ranges of
     :data:`BATCH_SIZE`; a single-partition run each when fewer than :data:`BATCH_MIN` keys."""
     size = BATCH_SIZE if len(keys) >= BATCH_MIN else 1
     chunks = [keys[start : start + size] for start in range(0, len(keys), size)]
     return [
-        RunRequest(run_key=f"{run_key_prefix}:{chunk[0]}", partition_key=chunk[0], tags=tags)
+        dg.RunRequest(run_key=f"{run_key_prefix}:{chunk[0]}", partition_key=chunk[0], tags=tags)
         if len(chunk) == 1
-        else RunRequest(
+        else dg.RunRequest(
             run_key=f"{run_key_prefix}:{chunk[0]}..{chunk[-1]}", tags={**tags, **range_tags(chunk)}
         )
         for chunk in chunks
@@ -75,12 +68,12 @@ def batch_run_requests(keys: Sequence[str], run_key_prefix: str, tags: dict[str,
 
 
 def sync_batch(
-    context: AssetExecutionContext,
+    context: dg.AssetExecutionContext,
     keys: Sequence[str],
     full_refresh: bool,
     github: GitHubResource,
     warehouse: WarehouseResource,
-) -> Iterator[MaterializeResult]:
+) -> Iterator[dg.MaterializeResult]:
     """Sync every partition of a ranged run (see the module docstring); raise :class:`Failure`
     naming the failed repositories if any failed, else materialize the range."""
     from prsync_dagster.assets import stored_rows, sync_results
@@ -103,7 +96,7 @@ def sync_batch(
             list(pool.map(one, keys))
         stored = [stored_rows(store, normalize_repo(key)) for key in reports]
     if failures:
-        raise Failure(
+        raise dg.Failure(
             description=f"{len(failures)} of {len(keys)} repositories failed (re-queued as single-partition "
             "runs): " + "; ".join(f"{key}: {why}" for key, why in sorted(failures.items()))[:1500],
             allow_retries=False,
@@ -121,7 +114,7 @@ def sync_batch(
     yield from sync_results([sum(column) for column in zip(*stored, strict=True)], reports.values(), common)
 
 
-def partitions_in_range(instance: DagsterInstance, start: str, end: str) -> list[str]:
+def partitions_in_range(instance: dg.DagsterInstance, start: str, end: str) -> list[str]:
     """The ``repositories`` keys from ``start`` to ``end`` inclusive, in partition order."""
     keys = list(instance.get_dynamic_partitions(REPOSITORIES))
     if start not in keys or end not in keys:
@@ -130,12 +123,12 @@ def partitions_in_range(instance: DagsterInstance, start: str, end: str) -> list
 
 
 def settle_failed_batch(
-    instance: DagsterInstance,
+    instance: dg.DagsterInstance,
     run_id: str,
     tags: dict[str, str],
     run_started_at: datetime | None,
     warehouse: WarehouseResource,
-) -> list[RunRequest]:
+) -> list[dg.RunRequest]:
     """After a ranged run failed: record each partition that synced in it, re-queue the others.
 
     A partition synced in the run when its ``sync_state`` is ``ok`` with ``last_success_at`` at or
@@ -164,11 +157,11 @@ def settle_failed_batch(
             metadata = {"synced_in_batch_run": run_id}
             for asset_key in SYNC_ASSET_KEYS:
                 instance.report_runless_asset_event(
-                    AssetMaterialization(asset_key=asset_key, partition=key, metadata=metadata)
+                    dg.AssetMaterialization(asset_key=asset_key, partition=key, metadata=metadata)
                 )
         else:
             requests.append(
-                RunRequest(
+                dg.RunRequest(
                     run_key=f"requeue:{run_id}:{key}", partition_key=key, tags={"prsync/trigger": "requeue"}
                 )
             )

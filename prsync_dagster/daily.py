@@ -29,17 +29,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from itertools import pairwise
 
-from dagster import (
-    AssetMaterialization,
-    Config,
-    DagsterEventType,
-    DagsterInstance,
-    OpExecutionContext,
-    Output,
-    RunRequest,
-    job,
-    op,
-)
+import dagster as dg
 from dagster._core.definitions.metadata import RawMetadataValue
 from pydantic import Field
 
@@ -56,7 +46,7 @@ DAY_TAG = "prsync/day"
 NEEDS_RUN = "needs_run"
 
 
-class ProbeConfig(Config):
+class ProbeConfig(dg.Config):
     """Run config of the probe (``ops: probe_registered_repositories: config: ...``)."""
 
     concurrency: int = Field(
@@ -67,14 +57,14 @@ class ProbeConfig(Config):
     )
 
 
-@op(
+@dg.op(
     name="probe_registered_repositories",
     description="Probe every registered repository with its stored ETag (free 304s when unchanged); "
     "record the unchanged ones as verified materializations; name the others in `needs_run`.",
 )
 def probe_registered_repositories(
-    context: OpExecutionContext, config: ProbeConfig, github: GitHubResource, warehouse: WarehouseResource
-) -> Output[dict[str, str]]:
+    context: dg.OpExecutionContext, config: ProbeConfig, github: GitHubResource, warehouse: WarehouseResource
+) -> dg.Output[dict[str, str]]:
     """Output: normalized name -> reason, for every repository that needs a sync run today.
 
     Raises (failing the run, hence a run for every repository) when the probe cannot run at all:
@@ -102,7 +92,9 @@ def probe_registered_repositories(
     }  # fmt: skip
     for name in verified:
         for asset_key in SYNC_ASSET_KEYS:
-            context.log_event(AssetMaterialization(asset_key, partition=registered[name], metadata=metadata))
+            context.log_event(
+                dg.AssetMaterialization(asset_key, partition=registered[name], metadata=metadata)
+            )
     seconds.append(time.monotonic())
     done = set(verified)
     # unchanged but not recorded: synced or failed since the probe read its state; a run settles it
@@ -118,7 +110,7 @@ def probe_registered_repositories(
         f"{len(needs_run)} repositories need a sync run, {len(done)} verified unchanged: {counts}"
     )
     timings = [round(b - a, 2) for a, b in pairwise(seconds)]
-    return Output(
+    return dg.Output(
         needs_run,
         metadata={
             NEEDS_RUN: needs_run,
@@ -132,7 +124,7 @@ def probe_registered_repositories(
     )
 
 
-@job(
+@dg.job(
     name=PROBE_JOB_NAME,
     description="The daily sync's first step (04:00 UTC): probe every registered repository; "
     "the sync_after_probe sensor then starts one github_sync run per repository that needs one.",
@@ -141,9 +133,9 @@ def probe_repositories() -> None:
     probe_registered_repositories()
 
 
-def probe_outcome(instance: DagsterInstance, run_id: str) -> dict[str, str] | None:
+def probe_outcome(instance: dg.DagsterInstance, run_id: str) -> dict[str, str] | None:
     """The ``needs_run`` output of a probe run, or ``None`` when it has none (treat as failed)."""
-    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_OUTPUT).records
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_OUTPUT).records
     for record in records:
         event = record.event_log_entry.dagster_event
         value = event.step_output_data.metadata.get(NEEDS_RUN) if event is not None else None
@@ -152,13 +144,15 @@ def probe_outcome(instance: DagsterInstance, run_id: str) -> dict[str, str] | No
     return None
 
 
-def sync_run_requests(instance: DagsterInstance, reasons: dict[str, str] | str, day: str) -> list[RunRequest]:
+def sync_run_requests(
+    instance: dg.DagsterInstance, reasons: dict[str, str] | str, day: str
+) -> list[dg.RunRequest]:
     """One ``github_sync`` run request per registered repository named in ``reasons`` (normalized
     name -> reason), or per registered repository when ``reasons`` is one reason for all."""
     registered = registered_repositories(instance)
     wanted = {name: reasons for name in registered} if isinstance(reasons, str) else reasons
     return [
-        RunRequest(
+        dg.RunRequest(
             run_key=f"{name}@{day}",
             partition_key=registered[name],
             tags={"prsync/trigger": "daily", "prsync/reason": reason},

@@ -18,20 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from dagster import (
-    AssetExecutionContext,
-    AssetKey,
-    AssetSelection,
-    BackfillPolicy,
-    DefaultScheduleStatus,
-    MaterializeResult,
-    MetadataValue,
-    RunRequest,
-    ScheduleEvaluationContext,
-    asset,
-    define_asset_job,
-    schedule,
-)
+import dagster as dg
 
 from prsync_dagster.assets import GROUP, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUESTS, iso_text
 from prsync_dagster.batch import BATCH_SIZE
@@ -45,8 +32,8 @@ from prsync_dagster.partitions import repositories
 from prsync_dagster.repos import normalize_repo
 from prsync_dagster.resources import WarehouseResource
 
-PULL_REQUEST_METRICS = AssetKey(["github", "pull_request_metrics"])
-REVIEW_METRICS_WEEKLY = AssetKey(["github", "review_metrics_weekly"])
+PULL_REQUEST_METRICS = dg.AssetKey(["github", "pull_request_metrics"])
+REVIEW_METRICS_WEEKLY = dg.AssetKey(["github", "review_metrics_weekly"])
 
 #: The window of the headline figures in each partition's metadata, in days (issue 10).
 RECENT_DAYS = 30
@@ -83,7 +70,7 @@ def figures_markdown(repo: str, figures: dict[str, Any], days: int = RECENT_DAYS
     return "\n".join(lines)
 
 
-@asset(
+@dg.asset(
     key=PULL_REQUEST_METRICS,
     deps=[PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE],
     partitions_def=repositories,
@@ -91,12 +78,14 @@ def figures_markdown(repo: str, figures: dict[str, Any], days: int = RECENT_DAYS
     kinds={"sql"},
     metadata={"dagster/table_name": "github.pull_request_metrics"},
     # the same runs as the sync assets it follows (issue 11: several partitions per backfill run)
-    backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=BATCH_SIZE),
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=BATCH_SIZE),
     description="Per-PR review metrics of each repository (table github.pull_request_metrics): time to "
     "first review, pickup after a review request, time to approval and merge, size, review counts. "
     "Recomputed in the warehouse in the same run as the repository's sync.",
 )
-def pull_request_metrics(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def pull_request_metrics(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     """Replace this repository's metric rows; report the last 30 days' figures as metadata."""
     # several keys: a batch run of several repositories (issue 11, prsync_dagster/batch.py)
     repos = [normalize_repo(key) for key in context.partition_keys]
@@ -104,21 +93,21 @@ def pull_request_metrics(context: AssetExecutionContext, warehouse: WarehouseRes
     with warehouse.open() as store:
         rows = sum(refresh_pull_request_metrics(store, repo, now) for repo in repos)
         if len(repos) > 1:
-            return MaterializeResult(metadata={"dagster/row_count": rows, "repositories": len(repos)})
+            return dg.MaterializeResult(metadata={"dagster/row_count": rows, "repositories": len(repos)})
         repo = repos[0]
         figures = recent_figures(store, repo, now, RECENT_DAYS)
     context.log.info(f"{repo}: {rows} pull requests' review metrics recomputed")
-    return MaterializeResult(
+    return dg.MaterializeResult(
         metadata={
             "dagster/row_count": rows,
             # a figure without a value is Dagster's null metadata, so the Plots view shows a gap
             **{f"{key}_{RECENT_DAYS}d": figures[key] for key in FIGURES},
-            "summary": MetadataValue.md(figures_markdown(repo, figures)),
+            "summary": dg.MetadataValue.md(figures_markdown(repo, figures)),
         }
     )
 
 
-@asset(
+@dg.asset(
     key=REVIEW_METRICS_WEEKLY,
     deps=[PULL_REQUEST_METRICS],
     group_name=GROUP,
@@ -128,7 +117,9 @@ def pull_request_metrics(context: AssetExecutionContext, warehouse: WarehouseRes
     "(table github.review_metrics_weekly): PRs opened and merged, median and p90 hours to first review, "
     "median hours to merge, median size. Refreshed daily at 06:00 UTC by daily_review_metrics.",
 )
-def review_metrics_weekly(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def review_metrics_weekly(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     """Recompute the whole weekly table from ``github.pull_request_metrics``."""
     with warehouse.open() as store:
         rows = refresh_weekly_metrics(store, clock())
@@ -136,7 +127,7 @@ def review_metrics_weekly(context: AssetExecutionContext, warehouse: WarehouseRe
     repos = sorted({row["repo"] for row in weekly})
     latest = max((row["week"] for row in weekly), default=None)
     context.log.info(f"{rows} weekly rows for {len(repos)} repositories")
-    return MaterializeResult(
+    return dg.MaterializeResult(
         metadata={
             "dagster/row_count": rows,
             "repositories": len(repos),
@@ -145,23 +136,23 @@ def review_metrics_weekly(context: AssetExecutionContext, warehouse: WarehouseRe
     )
 
 
-review_metrics_weekly_job = define_asset_job(
+review_metrics_weekly_job = dg.define_asset_job(
     "review_metrics_weekly",
-    selection=AssetSelection.assets(REVIEW_METRICS_WEEKLY),
+    selection=dg.AssetSelection.assets(REVIEW_METRICS_WEEKLY),
     description="Recompute github.review_metrics_weekly from every repository's per-PR metrics.",
 )
 
 
-@schedule(
+@dg.schedule(
     name="daily_review_metrics",
     cron_schedule="0 6 * * *",
     execution_timezone="UTC",
     job=review_metrics_weekly_job,
-    default_status=DefaultScheduleStatus.RUNNING,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
     description="06:00 UTC, two hours after daily_github_sync: the weekly review metrics of every "
     "repository, from the per-PR metrics each repository's sync run recomputed.",
 )
-def daily_review_metrics(context: ScheduleEvaluationContext) -> RunRequest:
+def daily_review_metrics(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     scheduled = context.scheduled_execution_time or datetime.now(UTC)
     day = scheduled.astimezone(UTC).strftime("%Y-%m-%d")
-    return RunRequest(run_key=f"review-metrics@{day}", tags={"prsync/trigger": "daily"})
+    return dg.RunRequest(run_key=f"review-metrics@{day}", tags={"prsync/trigger": "daily"})

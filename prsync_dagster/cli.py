@@ -170,19 +170,22 @@ def verify_repositories(keys: Sequence[str], settings: Settings) -> dict[str, st
     """Check that each repository exists and this token can read it: one ``GET /repos/{owner}/{name}``.
 
     Returns key -> GitHub's current ``full_name`` (it differs after a rename). Raises
-    :class:`CliError` naming the first repository that is not readable, with the reason (GitHub
-    answers 404 both for a missing repository and for one the token may not see, on purpose:
-    https://docs.github.com/en/rest/repos/repos#get-a-repository). No retries: a typo should not
-    cost minutes; ``--no-verify`` skips the check when offline.
+    :class:`CliError` naming the first repository (in the order given) that is not readable, with
+    the reason (GitHub answers 404 both for a missing repository and for one the token may not
+    see, on purpose: https://docs.github.com/en/rest/repos/repos#get-a-repository). No retries: a
+    typo should not cost minutes; ``--no-verify`` skips the check when offline. Up to
+    ``DEFAULT_CONCURRENCY`` checks at once, as ``sync -j`` runs syncs: each waits a round trip.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from prsync_dagster.github.client import ClientSettings, GitHubClient
     from prsync_dagster.resources import GitHubResource
 
     settings.check_credentials()
     credentials = GitHubResource().credentials(settings)  # secrets through EnvVar, as in a run
     once = ClientSettings(api_url=settings.github_api_url, max_retries=0, connect_retry_s=0)
-    names: dict[str, str] = {}
-    for key in keys:
+
+    def full_name(key: str) -> str:
         owner, name = key.split("/")
         try:
             with closing(GitHubClient(credentials, once, owner)) as client:
@@ -197,8 +200,10 @@ def verify_repositories(keys: Sequence[str], settings: Settings) -> dict[str, st
                 f"{key}: could not check it on GitHub: {exc} (--no-verify skips the check)"
             ) from None
         data = response.data if isinstance(response.data, dict) else {}
-        names[key] = str(data.get("full_name") or key)
-    return names
+        return str(data.get("full_name") or key)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(DEFAULT_CONCURRENCY, len(keys)))) as pool:
+        return dict(zip(keys, pool.map(full_name, keys), strict=True))
 
 
 def discover_patterns(names: Sequence[str]) -> dict[str, list[str]]:

@@ -9,7 +9,8 @@ What it does, end to end, on this machine:
 
 1. starts the GitHub API simulator (its own process) with ``custom:repos=N,prs_per_repo=P``;
 2. starts ``dagster-daemon run`` and ``dagster-webserver`` with this repository's ``dagster.yaml``
-   in a temporary ``DAGSTER_HOME`` (SQLite storage, the default run launcher: one process per run),
+   in a temporary ``DAGSTER_HOME`` (SQLite storage; its run launcher forks one process per run,
+   ``prsync_dagster/launcher.py``),
    warehouse = a DuckDB file there; registers the N repositories as partitions;
 3. times three phases, each until no run is queued or in progress:
 

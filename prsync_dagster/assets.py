@@ -6,6 +6,7 @@ materializes all or none. The asset is thin: it reads config and resources, call
 engine, and reports the engine's figures as materialization metadata.
 """
 
+import warnings
 from collections.abc import Collection, Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -60,6 +61,11 @@ def _spec(key: dg.AssetKey, description: str, **kwargs: Any) -> dg.AssetSpec:
     return dg.AssetSpec(
         key, description=description, kinds=KINDS, freshness_policy=FRESHNESS, metadata=metadata, **kwargs
     )
+
+
+# Dagster 1.13 marks an asset's backfill_policy as beta and warns once per process; the batching
+# of issue 11 needs it, and the warning would otherwise precede every `prsync` command's output.
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
 
 
 @dg.multi_asset(

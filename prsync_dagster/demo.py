@@ -94,7 +94,8 @@ def run_demo(directory: Path | None, *, latency_ms: int, console: Console, progr
         "in this checkout):\n"
         f"  {exports}\n"
         "  uv run prsync status\n"
-        "  (the DuckDB file holds schema github: pull_requests, pull_request_reviews, sync_state;\n"
+        "  (the DuckDB file holds schema github: pull_requests, pull_request_reviews,\n"
+        "  pull_request_timeline, pull_request_metrics, review_metrics_weekly, sync_state;\n"
         "  the Dagster UI needs the simulator running: see README, 'Run the simulator')",
         markup=False,
         soft_wrap=True,

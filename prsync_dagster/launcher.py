@@ -33,7 +33,6 @@ import signal
 import sys
 import threading
 from collections.abc import Mapping, Sequence
-from multiprocessing.context import ForkServerContext
 from typing import Any, Self
 
 from dagster import _check as check
@@ -69,20 +68,6 @@ DEFAULT_PRELOAD = (
     "sentry_sdk",
 )
 
-_server_lock = threading.Lock()
-_server_context: ForkServerContext | None = None
-
-
-def _fork_server(preload: Sequence[str]) -> ForkServerContext:
-    """This process's fork server context (one per process: ``multiprocessing`` keeps one server)."""
-    global _server_context
-    with _server_lock:
-        if _server_context is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(list(preload))
-            _server_context = context
-        return _server_context
-
 
 def execute_run(instance_ref_json: str, run_id: str, environ: dict[str, str], cwd: str) -> None:
     """The run process's body (a forked child): execute the run as ``dagster api execute_run`` does.
@@ -113,6 +98,10 @@ class ForkServerRunLauncher(RunLauncher, ConfigurableClass):
     ) -> None:
         self._inst_data = inst_data
         self.preload_modules = tuple(preload_modules)
+        # multiprocessing keeps one fork server per process; it starts, with this preload, at the
+        # first launch (a preload set after that start would not apply)
+        self._fork_server = multiprocessing.get_context("forkserver")
+        self._fork_server.set_forkserver_preload(list(self.preload_modules))
         self._fallback = DefaultRunLauncher()
         self._processes: dict[str, Any] = {}
         super().__init__()
@@ -144,7 +133,7 @@ class ForkServerRunLauncher(RunLauncher, ConfigurableClass):
         from dagster._serdes import serialize_value
 
         instance = self._instance
-        process = _fork_server(self.preload_modules).Process(
+        process = self._fork_server.Process(
             target=execute_run,
             args=(serialize_value(instance.get_ref()), run.run_id, dict(os.environ), os.getcwd()),
             name=f"dagster-run-{run.run_id[:8]}",

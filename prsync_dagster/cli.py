@@ -322,9 +322,11 @@ READ_PULL_REQUESTS = re.compile(r": read (\d+) pull requests")
 class SyncProgress(Progress):
     """``prsync sync``'s progress on stderr: repositories done / total and PRs fetched so far.
 
-    A live bar on a terminal (rich.progress, which serialises updates from several threads); one
-    line per finished repository either way, so a log of a non-interactive run says the same.
-    With concurrent syncs the bar names every repository in progress.
+    A live bar on a terminal, one line per finished repository either way, so a log of a
+    non-interactive run says the same. With concurrent syncs the bar names every repository in
+    progress. The bar is redrawn as the runs report (no refresh thread): runs are forked from
+    this process, and a fork while a thread is writing to the terminal could leave the child
+    with the output's lock held.
     """
 
     def __init__(self, console: Console, total: int | None = None) -> None:
@@ -338,6 +340,7 @@ class SyncProgress(Progress):
             console=console,
             disable=not console.is_terminal,
             transient=True,
+            auto_refresh=False,
         )
         #: PRs of the repositories done
         self.pull_requests = 0
@@ -354,6 +357,7 @@ class SyncProgress(Progress):
             description=f"syncing {', '.join(reading)}" if reading else "syncing",
             prs=self.pull_requests + sum(reading.values()),
             advance=advance,
+            refresh=True,
         )
 
     def started(self, key: str) -> None:
@@ -416,10 +420,11 @@ def sync(
             "-j",
             min=1,
             help=(
-                "Repositories synced at once, each still its own Dagster run; -j 1 syncs one after "
-                "the other. Default 4, as dagster.yaml's max_concurrent_runs (GitHub's secondary "
-                "rate limits punish concurrency), and never more than the instance's `github_api` "
-                "pool limit (2 in dagster.yaml): more runs would only wait for a pool slot."
+                "Repositories synced at once, each its own Dagster run in a process of its own; "
+                "-j 1 syncs one after the other. Default 4, as dagster.yaml's max_concurrent_runs "
+                "(GitHub's secondary rate limits punish concurrency), and never more than the "
+                "instance's `github_api` pool limit (2 in dagster.yaml): more runs would only wait "
+                "for a pool slot."
             ),
         ),
     ] = DEFAULT_CONCURRENCY,

@@ -63,12 +63,8 @@ def run_demo(directory: Path | None, *, latency_ms: int, console: Console, progr
             console.print(f"registered {len(keys)} repositories as Dagster partitions: {', '.join(keys)}")
 
             def sync(title: str) -> list[SyncOutcome]:
-                with progress.status(f"{title}…") as status:
-
-                    def done(outcome: SyncOutcome) -> None:
-                        status.update(f"{title}: {outcome.repo} done")
-
-                    outcomes = run_syncs(keys, False, instance, on_done=done)
+                # no spinner: its refresh thread could hold stderr's lock when a run's process forks
+                outcomes = run_syncs(keys, False, instance, concurrency=len(keys))
                 console.print(sync_summary_table(outcomes, title))
                 failed = [outcome for outcome in outcomes if not outcome.success]
                 if failed:

@@ -379,16 +379,16 @@ def test_concurrent_sync_one_failure_stops_no_other_and_each_repository_is_one_r
 
 @pytest.mark.parametrize("concurrency", [1, 3])
 def test_run_syncs_runs_at_most_concurrency_at_once(env: dict[str, str], concurrency: int) -> None:
-    """-j 3: all three runs are in progress together (a barrier only three threads can pass);
-    -j 1: the old way, one after the other in the calling thread."""
+    """-j 3: the three runs (each in a process of its own) are all in progress together, as the
+    instance's run records show; -j 1: each starts after the one before ended. Callbacks come in
+    the calling thread either way."""
+    from dagster import RunsFilter
+
     keys = ["acme/gadget-service", "acme/widgets", "jdoe-dev/sprocket.js"]
     events: list[tuple[str, str, str]] = []
-    together = threading.Barrier(3, timeout=120)
 
     def started(key: str) -> None:
         events.append(("start", key, threading.current_thread().name))
-        if concurrency == 3:
-            together.wait()
 
     def done(outcome: SyncOutcome) -> None:
         events.append(("done", outcome.repo, threading.current_thread().name))
@@ -396,14 +396,18 @@ def test_run_syncs_runs_at_most_concurrency_at_once(env: dict[str, str], concurr
     with dagster_instance() as instance:
         instance.add_dynamic_partitions(REPOSITORIES, keys)
         outcomes = run_syncs(keys, False, instance, concurrency=concurrency, on_start=started, on_done=done)
+        records = instance.get_run_records(RunsFilter(tags={"prsync/trigger": "cli"}), ascending=True)
     assert [(outcome.repo, outcome.result) for outcome in outcomes] == [(key, "ok") for key in keys]
     assert cli_runs(env["DAGSTER_HOME"]) == [(key, "SUCCESS") for key in keys]
+    assert {thread for _, _, thread in events} == {threading.main_thread().name}
+    spans = sorted((record.start_time, record.end_time) for record in records)
+    assert len(spans) == 3 and all(start and end for start, end in spans)
     if concurrency == 1:
-        main = threading.main_thread().name
-        assert events == [(kind, key, main) for key in keys for kind in ("start", "done")]
+        assert [kind for kind, _, _ in events] == ["start", "done"] * 3
+        assert all(spans[i][1] <= spans[i + 1][0] for i in range(2)), spans  # type: ignore[operator]
     else:
         assert [kind for kind, _, _ in events[:3]] == ["start"] * 3
-        assert len({thread for kind, _, thread in events if kind == "start"}) == 3
+        assert max(start for start, _ in spans) < min(end for _, end in spans), spans  # type: ignore[type-var]
     with open_warehouse(env["PRSYNC_WAREHOUSE_URL"]) as warehouse:
         for key in keys:
             assert warehouse.get_state(key).status == "ok"  # type: ignore[union-attr]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -125,24 +126,21 @@ class RetryPolicy:
         Raises the last :class:`Transient`'s ``final`` error when the budget is spent, any other
         exception at once, and never catches a ``BaseException`` (interrupts).
         """
-        repeats: dict[str, int] = {}
-        planned: dict[str, float] = {}
+        #: repeats planned so far, per kind (including the one being decided)
+        repeats: Counter[str] = Counter()
 
-        # tenacity asks ``wait`` first, then ``stop`` (which sees the planned wait)
+        # tenacity asks ``wait`` first, then ``stop``, which sees the planned wait as ``upcoming_sleep``
         def wait(state: RetryCallState) -> float:
             exc = _transient(state)
-            done = repeats.get(exc.kind, 0)
-            planned["wait"] = self.planned_wait(exc, done, state.idle_for)
-            planned["repeats"] = done
-            repeats[exc.kind] = done + 1
-            return planned["wait"]
+            repeats[exc.kind] += 1
+            return self.planned_wait(exc, repeats[exc.kind] - 1, state.idle_for)
 
         def stop(state: RetryCallState) -> bool:
             exc = _transient(state)
-            return self.gives_up(exc, int(planned["repeats"]), state.idle_for, planned["wait"])
+            return self.gives_up(exc, repeats[exc.kind] - 1, state.idle_for, state.upcoming_sleep)
 
         def give_up(state: RetryCallState) -> Any:
-            raise _transient(state).final(planned.get("wait", 0.0))
+            raise _transient(state).final(state.upcoming_sleep)
 
         retrying = Retrying(
             retry=retry_if_exception_type(Transient),

@@ -194,7 +194,7 @@ class GraphQLPullRequestStream(PagedStream):
             self._size_index = min(self._size_index + 1, len(PAGE_SIZES) - 1)
             self.client.stats.record_retry()  # the answer itself was counted as a request
 
-        return self.client.policy.shrinking(shrink)(once)
+        return self.client.settings.shrinking(shrink)(once)
 
     def _pull_requests_page(self, after: str | None) -> dict[str, Any]:
         data = self._query(

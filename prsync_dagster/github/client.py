@@ -69,15 +69,9 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def _install_log_filter() -> None:
-    """Filter at the loggers that emit (a logger's filters do not apply to its children's records)."""
-    for name in ("github.Requester", "github.GithubRetry", "github.GithubIntegration"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(existing, RedactSecrets) for existing in logger.filters):
-            logger.addFilter(RedactSecrets())
-
-
-_install_log_filter()
+# Filter at the loggers that emit (a logger's filters do not apply to its children's records).
+for _logger in ("github.Requester", "github.GithubRetry", "github.GithubIntegration"):
+    logging.getLogger(_logger).addFilter(RedactSecrets())
 
 
 @dataclass

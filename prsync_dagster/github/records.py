@@ -90,17 +90,22 @@ NameList = Annotated[tuple[Text, ...], BeforeValidator(_sorted_names)]
 ReviewState = Literal["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]
 
 
-class PullRequestRecord(BaseModel):
+class _Row(BaseModel):
+    """What every row starts with: the partition key and GitHub's id of the repository."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    repo: str
+    repo_id: int
+
+
+class PullRequestRecord(_Row):
     """One row of ``github.pull_requests`` (columns: CONTRACT.md, "Review-metrics data").
 
     The review-metrics fields default to "unknown" (None, or ``()`` for lists) so that rows
     written before migration 0002 read back; every sync since fills them all.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    repo: str
-    repo_id: int
     number: int
     id: int
     title: Text
@@ -247,13 +252,9 @@ class PullRequestRecord(BaseModel):
             )
 
 
-class ReviewRecord(BaseModel):
+class ReviewRecord(_Row):
     """One row of ``github.pull_request_reviews``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    repo: str
-    repo_id: int
     pr_number: int
     id: int
     author_login: Text | None
@@ -322,7 +323,7 @@ GRAPHQL_TIMELINE_TYPENAMES: dict[str, TimelineEvent] = {
 }
 
 
-class TimelineRecord(BaseModel):
+class TimelineRecord(_Row):
     """One row of ``github.pull_request_timeline``: a review-request or draft-state event.
 
     ``node_id`` is GitHub's global node id in the *next* format: REST returns it when asked with
@@ -330,10 +331,6 @@ class TimelineRecord(BaseModel):
     id, so both strategies key the same event the same way.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    repo: str
-    repo_id: int
     pr_number: int
     node_id: Text
     event: TimelineEvent

@@ -38,8 +38,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from tenacity import RetryCallState
-
 from prsync_dagster.errors import GraphQLTooBigError, MalformedPayloadError
 from prsync_dagster.github.client import GitHubClient
 from prsync_dagster.github.delta import Listed, PagedStream, RepoTarget
@@ -193,7 +191,7 @@ class GraphQLPullRequestStream(PagedStream):
             except GraphQLTooBigError as exc:
                 raise Transient("too_big", exc) from None
 
-        def shrink(state: RetryCallState) -> None:
+        def shrink(_waited: float) -> None:
             self._shrinks += 1
             self._size_index = min(self._size_index + 1, len(PAGE_SIZES) - 1)
             self.client.stats.record_retry()  # the answer itself was counted as a request

@@ -155,7 +155,6 @@ class PullRequestRecord(_Row):
         """
         number = payload.get("number") if isinstance(payload, dict) else None
         with _parsing(repo=repo, pr_number=number):
-            user = payload.get("user")
             merged_at = payload.get("merged_at")
             merged = payload.get("merged", merged_at is not None)
             detail = full if full is not None else {}
@@ -171,7 +170,7 @@ class PullRequestRecord(_Row):
                 draft=payload.get("draft") or False,
                 # The list payload has no `merged`; `merged_at` is set exactly when a PR was merged.
                 merged=merged,
-                author_login=user.get("login") if user else None,
+                author_login=(payload.get("user") or {}).get("login"),
                 created_at=payload["created_at"],
                 updated_at=payload["updated_at"],
                 closed_at=payload.get("closed_at"),
@@ -206,7 +205,6 @@ class PullRequestRecord(_Row):
         """
         number = node.get("number") if isinstance(node, dict) else None
         with _parsing(repo=repo, pr_number=number):
-            author = node.get("author")
             state = node["state"]
             if state not in ("OPEN", "CLOSED", "MERGED"):
                 raise KeyError("state")
@@ -223,7 +221,7 @@ class PullRequestRecord(_Row):
                 state="open" if state == "OPEN" else "closed",
                 draft=node["isDraft"],
                 merged=node["merged"],
-                author_login=graphql_login(author),
+                author_login=graphql_login(node.get("author")),
                 created_at=node["createdAt"],
                 updated_at=node["updatedAt"],
                 closed_at=node.get("closedAt"),
@@ -269,13 +267,12 @@ class ReviewRecord(_Row):
     @classmethod
     def from_rest(cls, payload: dict[str, Any], *, repo: str, repo_id: int, pr_number: int) -> ReviewRecord:
         with _parsing(repo=repo, pr_number=pr_number, what="review"):
-            user = payload.get("user")
             return cls(
                 repo=repo,
                 repo_id=repo_id,
                 pr_number=pr_number,
                 id=payload["id"],
-                author_login=user.get("login") if user else None,
+                author_login=(payload.get("user") or {}).get("login"),
                 state=payload["state"],
                 submitted_at=payload.get("submitted_at"),
                 commit_id=payload.get("commit_id"),
@@ -286,17 +283,15 @@ class ReviewRecord(_Row):
     @classmethod
     def from_graphql(cls, node: dict[str, Any], *, repo: str, repo_id: int, pr_number: int) -> ReviewRecord:
         with _parsing(repo=repo, pr_number=pr_number, what="review"):
-            author = node.get("author")
-            commit = node.get("commit")
             return cls(
                 repo=repo,
                 repo_id=repo_id,
                 pr_number=pr_number,
                 id=node["databaseId"],
-                author_login=graphql_login(author),
+                author_login=graphql_login(node.get("author")),
                 state=node["state"],
                 submitted_at=node.get("submittedAt"),
-                commit_id=commit.get("oid") if commit else None,
+                commit_id=(node.get("commit") or {}).get("oid"),
                 body=node.get("body") or "",
                 author_association=node.get("authorAssociation"),
             )
@@ -352,7 +347,6 @@ class TimelineRecord(_Row):
             return None
 
         with _parsing(repo=repo, pr_number=pr_number, what="timeline item"):
-            reviewer = payload.get("requested_reviewer")
             team = payload.get("requested_team")
             return cls(
                 repo=repo,
@@ -361,7 +355,7 @@ class TimelineRecord(_Row):
                 node_id=payload["node_id"],
                 event=payload["event"],
                 actor_login=_rest_login(payload.get("actor")),
-                requested_reviewer=_rest_login(reviewer),
+                requested_reviewer=_rest_login(payload.get("requested_reviewer")),
                 requested_team=team["slug"] if team else None,
                 created_at=payload["created_at"],
             )

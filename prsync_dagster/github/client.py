@@ -224,20 +224,16 @@ class GitHubClient:
         self.stats = RequestStats()
         self.settings = settings
         self.credentials = credentials
-        auth = _auth_for_owner(credentials, settings, owner)
-        github = Github(
-            auth=auth,
+        self._requester: Requester = Github(
+            auth=_auth_for_owner(credentials, settings, owner),
             base_url=settings.api_url,
             timeout=int(max(1, settings.timeout_s)),
             user_agent=USER_AGENT,
-            per_page=100,
             retry=0,  # the retry policy decides, see RetryPolicy
-            lazy=True,
             # GitHub asks for serial requests, not for a fixed pause; a sync is serial already.
             seconds_between_requests=None,
             seconds_between_writes=None,
-        )
-        self._requester: Requester = github.requester
+        ).requester
 
     def close(self) -> None:
         self._requester.close()

@@ -35,11 +35,7 @@ class RateLimitedError(PrsyncError):
 
 
 class GitHubApiError(PrsyncError):
-    """GitHub answered with an error we do not handle specifically (``status`` None: no answer)."""
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
+    """GitHub answered with an error we do not handle specifically, or did not answer in time."""
 
 
 class GraphQLUnavailableError(GitHubApiError):
@@ -65,9 +61,6 @@ class MalformedPayloadError(PrsyncError):
         super().__init__(
             f"malformed payload from GitHub for {repo} pull request #{pr_number}: field {field!r}: {problem}"
         )
-        self.repo = repo
-        self.pr_number = pr_number
-        self.field = field
 
 
 class WarehouseLockedError(PrsyncError):

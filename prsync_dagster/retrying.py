@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_none
+from tenacity.stop import StopBaseT
+from tenacity.wait import WaitBaseT
 
 T = TypeVar("T")
 
@@ -125,46 +128,25 @@ class RetryPolicy:
         Raises the last :class:`Transient`'s ``final`` error when the budget is spent, any other
         exception at once, and never catches a ``BaseException`` (interrupts).
         """
-        repeats: dict[str, int] = {}
-        planned: dict[str, float] = {}
+        #: repeats planned so far, per kind (including the one being decided)
+        repeats: Counter[str] = Counter()
 
-        # tenacity asks ``wait`` first, then ``stop`` (which sees the planned wait)
+        # tenacity asks ``wait`` first, then ``stop``, which sees the planned wait as ``upcoming_sleep``
         def wait(state: RetryCallState) -> float:
             exc = _transient(state)
-            done = repeats.get(exc.kind, 0)
-            planned["wait"] = self.planned_wait(exc, done, state.idle_for)
-            planned["repeats"] = done
-            repeats[exc.kind] = done + 1
-            return planned["wait"]
+            repeats[exc.kind] += 1
+            return self.planned_wait(exc, repeats[exc.kind] - 1, state.idle_for)
 
         def stop(state: RetryCallState) -> bool:
             exc = _transient(state)
-            return self.gives_up(exc, int(planned["repeats"]), state.idle_for, planned["wait"])
+            return self.gives_up(exc, repeats[exc.kind] - 1, state.idle_for, state.upcoming_sleep)
 
-        def give_up(state: RetryCallState) -> Any:
-            raise _transient(state).final(planned.get("wait", 0.0))
+        return self._retrying(stop, wait, on_retry)(fn)
 
-        retrying = Retrying(
-            retry=retry_if_exception_type(Transient),
-            stop=stop,
-            wait=wait,
-            sleep=self.sleep,
-            before_sleep=_reporting(on_retry),
-            retry_error_callback=give_up,
-        )
-        return retrying(fn)
-
-    def shrinking(self, on_retry: Callable[[RetryCallState], None]) -> Retrying:
+    def shrinking(self, on_retry: Callable[[float], None]) -> Retrying:
         """Repeats at once (the page is smaller, no wait) while :class:`Transient`, at most
         :data:`MAX_SHRINKS` times; then raises the last ``final`` error."""
-        return Retrying(
-            retry=retry_if_exception_type(Transient),
-            stop=stop_after_attempt(MAX_SHRINKS + 1),
-            wait=wait_none(),
-            sleep=self.sleep,
-            before_sleep=on_retry,
-            retry_error_callback=_give_up,
-        )
+        return self._retrying(stop_after_attempt(MAX_SHRINKS + 1), wait_none(), on_retry)
 
     def lock_wait(self, timeout_s: float, on_retry: Callable[[float], None] | None = None) -> Retrying:
         """Repeats while :class:`Transient` (a file lock held by another process) for ``timeout_s``.
@@ -177,28 +159,31 @@ class RetryPolicy:
             delay = min(0.02 * 2 ** (state.attempt_number - 1), 0.5) * random.uniform(0.5, 1.5)
             return max(0.0, min(delay, timeout_s - state.idle_for))
 
+        return self._retrying(lambda state: state.idle_for >= timeout_s, wait, on_retry)
+
+    def _retrying(
+        self, stop: StopBaseT, wait: WaitBaseT, on_retry: Callable[[float], None] | None
+    ) -> Retrying:
+        """A tenacity loop that repeats only on :class:`Transient`, sleeps through ``sleep``, tells
+        ``on_retry`` each planned wait (s), and on giving up raises the last ``final`` error."""
+
+        def before_sleep(state: RetryCallState) -> None:
+            if on_retry is not None and state.next_action is not None:
+                on_retry(state.next_action.sleep)
+
         return Retrying(
             retry=retry_if_exception_type(Transient),
-            stop=lambda state: state.idle_for >= timeout_s,
+            stop=stop,
             wait=wait,
             sleep=self.sleep,
-            before_sleep=_reporting(on_retry),
+            before_sleep=before_sleep,
             retry_error_callback=_give_up,
         )
 
 
-def _reporting(on_retry: Callable[[float], None] | None) -> Callable[[RetryCallState], None]:
-    """A tenacity ``before_sleep`` that tells ``on_retry`` each planned wait (s)."""
-
-    def before_sleep(state: RetryCallState) -> None:
-        if on_retry is not None and state.next_action is not None:
-            on_retry(state.next_action.sleep)
-
-    return before_sleep
-
-
 def _give_up(state: RetryCallState) -> Any:
-    raise _transient(state).final()
+    """Raise the last :class:`Transient`'s ``final`` error, given the wait it would have needed."""
+    raise _transient(state).final(state.upcoming_sleep)
 
 
 def _transient(state: RetryCallState) -> Transient:

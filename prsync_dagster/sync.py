@@ -89,8 +89,7 @@ class SyncReport:
         data["points"] = self.points
         data["warnings"] = list(self.warnings)
         for key in ("cursor_before", "cursor_after", "started_at"):
-            value = data[key]
-            data[key] = value.isoformat() if value else None
+            data[key] = data[key].isoformat() if data[key] else None
         return data
 
 
@@ -355,11 +354,8 @@ class RepositorySync:
         except Exception as store_exc:  # the original error matters more; say both
             self._say("failed", f"could not record the error in sync_state: {describe_error(store_exc)}")
         requests = client.stats.requests if client else 0
-        self._say(
-            "interrupted" if interrupted else "failed",
-            f"sync of {self.key} {'interrupted' if interrupted else 'failed'} after {requests} requests: "
-            f"{message}",
-        )
+        stage = "interrupted" if interrupted else "failed"
+        self._say(stage, f"sync of {self.key} {stage} after {requests} requests: {message}")
 
     def _say(self, stage: Any, message: str) -> None:
         self.progress(

@@ -13,6 +13,7 @@ truth side: that is the product's documented behaviour, not a tolerance.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -113,12 +114,8 @@ def _compare(
 
 
 def _differing(stored: Any, true: dict[str, Any], fields: tuple[str, ...]) -> list[str]:
-    out = []
-    for name in fields:
-        ours, theirs = getattr(stored, name), _as_value(true[name])
-        if ours != theirs:
-            out.append(f"{name}: stored {ours!r}, truth {theirs!r}")
-    return out
+    pairs = ((name, getattr(stored, name), _as_value(true[name])) for name in fields)
+    return [f"{name}: stored {ours!r}, truth {theirs!r}" for name, ours, theirs in pairs if ours != theirs]
 
 
 def _as_value(value: Any) -> Any:
@@ -127,10 +124,6 @@ def _as_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return tuple(sorted(_as_value(item) for item in value))
     if isinstance(value, str) and value.endswith("Z") and "T" in value:
-        try:
+        with suppress(ValueError):
             return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-        except ValueError:
-            pass
-    if isinstance(value, str):
-        return clean_text(value)
-    return value
+    return clean_text(value) if isinstance(value, str) else value

@@ -69,15 +69,9 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def _install_log_filter() -> None:
-    """Filter at the loggers that emit (a logger's filters do not apply to its children's records)."""
-    for name in ("github.Requester", "github.GithubRetry", "github.GithubIntegration"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(existing, RedactSecrets) for existing in logger.filters):
-            logger.addFilter(RedactSecrets())
-
-
-_install_log_filter()
+# Filter at the loggers that emit (a logger's filters do not apply to its children's records).
+for _logger in ("github.Requester", "github.GithubRetry", "github.GithubIntegration"):
+    logging.getLogger(_logger).addFilter(RedactSecrets())
 
 
 @dataclass
@@ -184,8 +178,9 @@ class ClientSettings(RetryPolicy):
         validate_api_url(self.api_url)
 
 
+#: (API URL, App id, owner lower-cased) -> installation id, found once per process. Single dict
+#: reads and writes are atomic; two first syncs of one owner at once may both look it up.
 _installation_cache: dict[tuple[str, str, str], int] = {}
-_installation_lock = threading.Lock()
 
 
 #: Asks GitHub for global node ids in the next format on REST and GraphQL alike, so both APIs
@@ -229,21 +224,16 @@ class GitHubClient:
         self.stats = RequestStats()
         self.settings = settings
         self.credentials = credentials
-        self.policy: RetryPolicy = settings
-        auth = _auth_for_owner(credentials, settings, owner)
-        github = Github(
-            auth=auth,
+        self._requester: Requester = Github(
+            auth=_auth_for_owner(credentials, settings, owner),
             base_url=settings.api_url,
             timeout=int(max(1, settings.timeout_s)),
             user_agent=USER_AGENT,
-            per_page=100,
             retry=0,  # the retry policy decides, see RetryPolicy
-            lazy=True,
             # GitHub asks for serial requests, not for a fixed pause; a sync is serial already.
             seconds_between_requests=None,
             seconds_between_writes=None,
-        )
-        self._requester: Requester = github.requester
+        ).requester
 
     def close(self) -> None:
         self._requester.close()
@@ -274,7 +264,7 @@ class GitHubClient:
             self._raise_transient(answer, path)
             return answer
 
-        status, resp_headers, body = self.policy.call(once, self.stats.record_retry)
+        status, resp_headers, body = self.settings.call(once, self.stats.record_retry)
         data = self._check(status, resp_headers, body, path)
         return Response(status, resp_headers, data)
 
@@ -299,15 +289,13 @@ class GitHubClient:
             status, headers, body = answer
             if status in (502, 504):
                 raise GraphQLTooBigError(
-                    f"GitHub's GraphQL API gave up on a query (HTTP {status}: too big or too slow)",
-                    status=status,
+                    f"GitHub's GraphQL API gave up on a query (HTTP {status}: too big or too slow)"
                 )
             if status in (404, 410, 501):
                 # The endpoint itself is missing (GraphQL reports its own errors with HTTP 200).
                 raise GraphQLUnavailableError(
                     f"GitHub's GraphQL API is not available at {url} (HTTP {status}); "
-                    "set PRSYNC_GITHUB_STRATEGY=rest or auto",
-                    status=status,
+                    "set PRSYNC_GITHUB_STRATEGY=rest or auto"
                 )
             self._raise_transient(answer, "graphql")
             payload = self._check(status, headers, body, "graphql")
@@ -321,10 +309,10 @@ class GitHubClient:
                     self.stats.rate_limit_remaining["graphql"] = rate["remaining"]
             errors = payload.get("errors")
             if errors:
-                raise_graphql_errors(errors, headers, data, self.policy.clock)
+                raise_graphql_errors(errors, headers, data, self.settings.clock)
             return data if isinstance(data, dict) else {}
 
-        return self.policy.call(once, self.stats.record_retry)
+        return self.settings.call(once, self.stats.record_retry)
 
     def _url(self, path: str) -> str:
         return path if "://" in path else self.settings.api_url + path
@@ -369,12 +357,10 @@ class GitHubClient:
         """Raise :class:`Transient` for answers worth repeating: 5xx, rate limits (403/429)."""
         status, headers, body = answer
         if 500 <= status < 600:
-            final = GitHubApiError(
-                f"GitHub kept failing for {what} after retries (last status {status})", status=status
-            )
+            final = GitHubApiError(f"GitHub kept failing for {what} after retries (last status {status})")
             raise Transient("server", final)
         if status in (403, 429):
-            limit = _rate_limit(status, headers, _body_message(body), self.policy.clock)
+            limit = _rate_limit(status, headers, _body_message(body), self.settings.clock)
             if limit is not None:
                 raise limit
 
@@ -454,8 +440,7 @@ def translate_errors(what: str) -> Iterator[None]:
             raise _rate_limited(_message(exc), _seconds_until_reset(exc.headers or {})) from None
         if exc.status == 401:
             raise GitHubAuthError(f"GitHub rejected the token: 401 {_message(exc)}") from None
-        message = f"GitHub answered {exc.status} for {what}: {_message(exc)}"
-        raise GitHubApiError(message, status=exc.status) from None
+        raise GitHubApiError(f"GitHub answered {exc.status} for {what}: {_message(exc)}") from None
     except requests.exceptions.RequestException as exc:
         raise GitHubUnreachableError(f"could not reach GitHub for {what}: {_cause(exc)}") from None
 
@@ -498,16 +483,12 @@ def _auth_for_owner(credentials: GitHubCredentials, settings: ClientSettings, ow
     if owner == "*":
         return app_auth
     key = (settings.api_url, credentials.app_id, owner.lower())
-    with _installation_lock:
-        installation_id = _installation_cache.get(key)
-    if installation_id is None:
+    if key not in _installation_cache:
         integration = GithubIntegration(auth=app_auth, base_url=settings.api_url, user_agent=USER_AGENT)
         with translate_errors(f"the GitHub App installation of {owner}"):
-            installation_id = _find_installation(integration, owner)
-        with _installation_lock:
-            _installation_cache[key] = installation_id
+            _installation_cache[key] = _find_installation(integration, owner)
     # PyGithub refreshes the installation token before it expires.
-    return Auth.AppInstallationAuth(app_auth, installation_id)
+    return Auth.AppInstallationAuth(app_auth, _installation_cache[key])
 
 
 def _find_installation(integration: GithubIntegration, owner: str) -> int:

@@ -88,9 +88,7 @@ def discover(client: GitHubClient, pattern: OwnerPattern) -> list[str]:
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("full_name"), str):
             continue
-        if item.get("fork") and not pattern.forks:
-            continue
-        if item.get("archived") and not pattern.archived:
+        if (item.get("fork") and not pattern.forks) or (item.get("archived") and not pattern.archived):
             continue
         try:
             keys.add(normalize_repo(item["full_name"]))

@@ -38,8 +38,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from tenacity import RetryCallState
-
 from prsync_dagster.errors import GraphQLTooBigError, MalformedPayloadError
 from prsync_dagster.github.client import GitHubClient
 from prsync_dagster.github.delta import Listed, PagedStream, RepoTarget
@@ -177,6 +175,10 @@ class GraphQLPullRequestStream(PagedStream):
                 return
             after = page_info.get("endCursor")
 
+    def _variables(self, **more: Any) -> dict[str, Any]:
+        """A query's variables: the repository's current ``owner`` and ``name``, then ``more``."""
+        return {"owner": self.target.owner, "name": self.target.name, **more}
+
     def _query(self, query: str, variables: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """Run a query; on "too big or too slow" shrink the page (``variables`` re-reads its size)
         and repeat at once, within the retry policy's budget of shrinks for this stream."""
@@ -189,22 +191,16 @@ class GraphQLPullRequestStream(PagedStream):
             except GraphQLTooBigError as exc:
                 raise Transient("too_big", exc) from None
 
-        def shrink(state: RetryCallState) -> None:
+        def shrink(_waited: float) -> None:
             self._shrinks += 1
             self._size_index = min(self._size_index + 1, len(PAGE_SIZES) - 1)
             self.client.stats.record_retry()  # the answer itself was counted as a request
 
-        return self.client.policy.shrinking(shrink)(once)
+        return self.client.settings.shrinking(shrink)(once)
 
     def _pull_requests_page(self, after: str | None) -> dict[str, Any]:
         data = self._query(
-            PULL_REQUESTS_QUERY,
-            lambda: {
-                "owner": self.target.owner,
-                "name": self.target.name,
-                "first": PAGE_SIZES[self._size_index],
-                "after": after,
-            },
+            PULL_REQUESTS_QUERY, lambda: self._variables(first=PAGE_SIZES[self._size_index], after=after)
         )
         repository = _present(data.get("repository"), self.target.key, "-", "repository")
         self.target = self.target.observed(repository.get("databaseId"), repository.get("nameWithOwner"))
@@ -233,12 +229,7 @@ class GraphQLPullRequestStream(PagedStream):
             page_info = connection.get("pageInfo") or {}
             if not page_info.get("hasNextPage"):
                 return
-            variables = {
-                "owner": self.target.owner,
-                "name": self.target.name,
-                "number": pr.number,
-                "after": page_info.get("endCursor"),
-            }
+            variables = self._variables(number=pr.number, after=page_info.get("endCursor"))
             data = self._query(MORE_QUERIES[name], lambda variables=variables: variables)  # type: ignore[misc]
             pull_request = (data.get("repository") or {}).get("pullRequest") or {}
             connection = _present(pull_request.get(name), pr.repo, pr.number, name)

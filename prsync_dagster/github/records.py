@@ -90,17 +90,22 @@ NameList = Annotated[tuple[Text, ...], BeforeValidator(_sorted_names)]
 ReviewState = Literal["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]
 
 
-class PullRequestRecord(BaseModel):
+class _Row(BaseModel):
+    """What every row starts with: the partition key and GitHub's id of the repository."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    repo: str
+    repo_id: int
+
+
+class PullRequestRecord(_Row):
     """One row of ``github.pull_requests`` (columns: CONTRACT.md, "Review-metrics data").
 
     The review-metrics fields default to "unknown" (None, or ``()`` for lists) so that rows
     written before migration 0002 read back; every sync since fills them all.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    repo: str
-    repo_id: int
     number: int
     id: int
     title: Text
@@ -150,7 +155,6 @@ class PullRequestRecord(BaseModel):
         """
         number = payload.get("number") if isinstance(payload, dict) else None
         with _parsing(repo=repo, pr_number=number):
-            user = payload.get("user")
             merged_at = payload.get("merged_at")
             merged = payload.get("merged", merged_at is not None)
             detail = full if full is not None else {}
@@ -166,7 +170,7 @@ class PullRequestRecord(BaseModel):
                 draft=payload.get("draft") or False,
                 # The list payload has no `merged`; `merged_at` is set exactly when a PR was merged.
                 merged=merged,
-                author_login=user.get("login") if user else None,
+                author_login=(payload.get("user") or {}).get("login"),
                 created_at=payload["created_at"],
                 updated_at=payload["updated_at"],
                 closed_at=payload.get("closed_at"),
@@ -201,7 +205,6 @@ class PullRequestRecord(BaseModel):
         """
         number = node.get("number") if isinstance(node, dict) else None
         with _parsing(repo=repo, pr_number=number):
-            author = node.get("author")
             state = node["state"]
             if state not in ("OPEN", "CLOSED", "MERGED"):
                 raise KeyError("state")
@@ -218,7 +221,7 @@ class PullRequestRecord(BaseModel):
                 state="open" if state == "OPEN" else "closed",
                 draft=node["isDraft"],
                 merged=node["merged"],
-                author_login=graphql_login(author),
+                author_login=graphql_login(node.get("author")),
                 created_at=node["createdAt"],
                 updated_at=node["updatedAt"],
                 closed_at=node.get("closedAt"),
@@ -247,13 +250,9 @@ class PullRequestRecord(BaseModel):
             )
 
 
-class ReviewRecord(BaseModel):
+class ReviewRecord(_Row):
     """One row of ``github.pull_request_reviews``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    repo: str
-    repo_id: int
     pr_number: int
     id: int
     author_login: Text | None
@@ -268,13 +267,12 @@ class ReviewRecord(BaseModel):
     @classmethod
     def from_rest(cls, payload: dict[str, Any], *, repo: str, repo_id: int, pr_number: int) -> ReviewRecord:
         with _parsing(repo=repo, pr_number=pr_number, what="review"):
-            user = payload.get("user")
             return cls(
                 repo=repo,
                 repo_id=repo_id,
                 pr_number=pr_number,
                 id=payload["id"],
-                author_login=user.get("login") if user else None,
+                author_login=(payload.get("user") or {}).get("login"),
                 state=payload["state"],
                 submitted_at=payload.get("submitted_at"),
                 commit_id=payload.get("commit_id"),
@@ -285,17 +283,15 @@ class ReviewRecord(BaseModel):
     @classmethod
     def from_graphql(cls, node: dict[str, Any], *, repo: str, repo_id: int, pr_number: int) -> ReviewRecord:
         with _parsing(repo=repo, pr_number=pr_number, what="review"):
-            author = node.get("author")
-            commit = node.get("commit")
             return cls(
                 repo=repo,
                 repo_id=repo_id,
                 pr_number=pr_number,
                 id=node["databaseId"],
-                author_login=graphql_login(author),
+                author_login=graphql_login(node.get("author")),
                 state=node["state"],
                 submitted_at=node.get("submittedAt"),
-                commit_id=commit.get("oid") if commit else None,
+                commit_id=(node.get("commit") or {}).get("oid"),
                 body=node.get("body") or "",
                 author_association=node.get("authorAssociation"),
             )
@@ -322,7 +318,7 @@ GRAPHQL_TIMELINE_TYPENAMES: dict[str, TimelineEvent] = {
 }
 
 
-class TimelineRecord(BaseModel):
+class TimelineRecord(_Row):
     """One row of ``github.pull_request_timeline``: a review-request or draft-state event.
 
     ``node_id`` is GitHub's global node id in the *next* format: REST returns it when asked with
@@ -330,10 +326,6 @@ class TimelineRecord(BaseModel):
     id, so both strategies key the same event the same way.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    repo: str
-    repo_id: int
     pr_number: int
     node_id: Text
     event: TimelineEvent
@@ -355,7 +347,6 @@ class TimelineRecord(BaseModel):
             return None
 
         with _parsing(repo=repo, pr_number=pr_number, what="timeline item"):
-            reviewer = payload.get("requested_reviewer")
             team = payload.get("requested_team")
             return cls(
                 repo=repo,
@@ -364,7 +355,7 @@ class TimelineRecord(BaseModel):
                 node_id=payload["node_id"],
                 event=payload["event"],
                 actor_login=_rest_login(payload.get("actor")),
-                requested_reviewer=_rest_login(reviewer),
+                requested_reviewer=_rest_login(payload.get("requested_reviewer")),
                 requested_team=team["slug"] if team else None,
                 created_at=payload["created_at"],
             )

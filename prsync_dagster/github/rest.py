@@ -111,17 +111,11 @@ class RestPullRequestStream(PagedStream):
 
     strategy = "rest"
 
-    def __init__(
-        self,
-        client: GitHubClient,
-        target: RepoTarget,
-        first_page: Response | None = None,
-        review_etags: Callable[[list[int]], dict[int, str]] | None = None,
-    ) -> None:
+    def __init__(self, client: GitHubClient, target: RepoTarget, first_page: Response | None = None) -> None:
         super().__init__(client, target)
         self._first_page = first_page
-        #: Stored ETags of the listed PRs' review lists (one warehouse read per list page).
-        self._review_etags = review_etags or (lambda _numbers: {})
+        #: Stored ETags of the listed PRs' review lists (one warehouse read per list page), if any.
+        self._review_etags: Callable[[list[int]], dict[int, str]] = lambda _numbers: {}
 
     def newest_first(self) -> Iterator[Listed]:
         first = self._first_page

@@ -24,7 +24,6 @@ from prsync_dagster.settings import Settings
 from prsync_dagster.tracking import tracked
 from prsync_dagster.warehouse.base import SyncState
 
-SYNC_JOB_NAME = "github_sync"
 IN_PROGRESS = [
     dg.DagsterRunStatus.QUEUED,
     dg.DagsterRunStatus.NOT_STARTED,
@@ -34,7 +33,7 @@ IN_PROGRESS = [
 MAX_AGE = timedelta(hours=24)
 
 github_sync_job = dg.define_asset_job(
-    SYNC_JOB_NAME,
+    "github_sync",
     selection=dg.AssetSelection.assets(
         PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUEST_METRICS
     ).without_checks(),

@@ -126,11 +126,6 @@ class Settings:
             return self.warehouse_url_setting
         return "duckdb://" + (self.home / "prsync.duckdb").as_posix()
 
-    @property
-    def warehouse_kind(self) -> str:
-        """``postgres`` or ``duckdb``: what the warehouse URL names (for display only)."""
-        return "postgres" if self.warehouse_url.startswith("postgres") else "duckdb"
-
     def tracked_repos(self) -> tuple[list[str], list[str]]:
         """``PRSYNC_REPOS`` as (normalized ``owner/name`` keys, one-line reasons for invalid entries).
 

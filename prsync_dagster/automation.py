@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-from prsync_dagster.assets import PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUESTS
+from prsync_dagster.assets import PULL_REQUESTS, SYNC_ASSET_KEYS
 from prsync_dagster.batch import batch_run_requests, settle_failed_batch
 from prsync_dagster.daily import DAY_TAG, probe_outcome, probe_repositories, sync_run_requests
 from prsync_dagster.metrics.assets import PULL_REQUEST_METRICS
@@ -24,7 +24,6 @@ from prsync_dagster.settings import Settings
 from prsync_dagster.tracking import tracked
 from prsync_dagster.warehouse.base import SyncState
 
-SYNC_JOB_NAME = "github_sync"
 IN_PROGRESS = [
     dg.DagsterRunStatus.QUEUED,
     dg.DagsterRunStatus.NOT_STARTED,
@@ -34,10 +33,8 @@ IN_PROGRESS = [
 MAX_AGE = timedelta(hours=24)
 
 github_sync_job = dg.define_asset_job(
-    SYNC_JOB_NAME,
-    selection=dg.AssetSelection.assets(
-        PULL_REQUESTS, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUEST_METRICS
-    ).without_checks(),
+    "github_sync",
+    selection=dg.AssetSelection.assets(*SYNC_ASSET_KEYS, PULL_REQUEST_METRICS).without_checks(),
     description="Sync one repository partition: pull requests, reviews and timeline events changed since "
     "its last sync, then that repository's review metrics.",
 )

@@ -114,14 +114,6 @@ def sync_batch(
     yield from sync_results([sum(column) for column in zip(*stored, strict=True)], reports.values(), common)
 
 
-def partitions_in_range(instance: dg.DagsterInstance, start: str, end: str) -> list[str]:
-    """The ``repositories`` keys from ``start`` to ``end`` inclusive, in partition order."""
-    keys = list(instance.get_dynamic_partitions(REPOSITORIES))
-    if start not in keys or end not in keys:
-        return []
-    return keys[keys.index(start) : keys.index(end) + 1]
-
-
 def settle_failed_batch(
     instance: dg.DagsterInstance,
     run_id: str,
@@ -140,7 +132,8 @@ def settle_failed_batch(
     start, end = tags.get(ASSET_PARTITION_RANGE_START_TAG), tags.get(ASSET_PARTITION_RANGE_END_TAG)
     if not start or not end:
         return []
-    keys = partitions_in_range(instance, start, end)
+    keys = list(instance.get_dynamic_partitions(REPOSITORIES))  # the range's keys, in partition order
+    keys = keys[keys.index(start) : keys.index(end) + 1] if start in keys and end in keys else []
     with warehouse.open() as store:
         states = {state.repo: state for state in store.list_states()}
     requests = []

@@ -98,13 +98,11 @@ def _figure_html(weekly: list[dict[str, Any]], shown: list[date]) -> str:
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
         hovermode="closest",
     )
-    return str(
-        figure.to_html(
-            full_html=False,
-            include_plotlyjs=True,
-            include_mathjax=False,
-            config={"displaylogo": False, "responsive": True},
-        )
+    return figure.to_html(
+        full_html=False,
+        include_plotlyjs=True,
+        include_mathjax=False,
+        config={"displaylogo": False, "responsive": True},
     )
 
 

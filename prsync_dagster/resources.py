@@ -57,17 +57,9 @@ class GitHubResource(ConfigurableResource):
         "DNS); then the sync fails at once naming the URL and the cause.",
     )
 
-    def sync_strategy(self, settings: Settings | None = None) -> Strategy:
-        """The configured strategy, else ``PRSYNC_GITHUB_STRATEGY`` (via :class:`Settings`)."""
-        if self.strategy:
-            return parse_strategy(self.strategy)
-        return (settings or Settings.from_env()).strategy
-
-    def base_url(self, settings: Settings | None = None) -> str:
-        """The configured API URL, else ``GITHUB_API_URL`` (via :class:`Settings`)."""
-        if self.api_url:
-            return validate_api_url(self.api_url)
-        return (settings or Settings.from_env()).github_api_url
+    def sync_strategy(self, settings: Settings) -> Strategy:
+        """The configured strategy, else ``PRSYNC_GITHUB_STRATEGY`` (as read into ``settings``)."""
+        return parse_strategy(self.strategy) if self.strategy else settings.strategy
 
     def credentials(self, settings: Settings | None = None) -> GitHubCredentials:
         """The configured credentials; when none are configured, the environment's, read through
@@ -91,7 +83,7 @@ class GitHubResource(ConfigurableResource):
         settings = settings or Settings.from_env()
         credentials = self.credentials(settings)
         client_settings = ClientSettings(
-            api_url=self.base_url(settings),
+            api_url=validate_api_url(self.api_url) if self.api_url else settings.github_api_url,
             max_rate_limit_wait_s=self.max_rate_limit_wait_s,
             secondary_rate_wait_s=self.secondary_rate_wait_s,
             max_retries=self.max_retries,

@@ -126,28 +126,20 @@ class Settings:
             return self.warehouse_url_setting
         return "duckdb://" + (self.home / "prsync.duckdb").as_posix()
 
-    @property
-    def warehouse_kind(self) -> str:
-        """``postgres`` or ``duckdb``: what the warehouse URL names (for display only)."""
-        return "postgres" if self.warehouse_url.startswith("postgres") else "duckdb"
-
     def tracked_repos(self) -> tuple[list[str], list[str]]:
         """``PRSYNC_REPOS`` as (normalized ``owner/name`` keys, one-line reasons for invalid entries).
 
         Entries may be pasted GitHub URLs (:func:`prsync_dagster.repos.parse_repo`); duplicates
         in other spellings count once.
         """
-        keys: list[str] = []
+        keys: dict[str, None] = {}  # insertion-ordered, without duplicates
         problems: list[str] = []
         for entry in self.repos_setting:
             try:
-                key = parse_repo(entry)
+                keys[parse_repo(entry)] = None
             except InvalidRepositoryName as exc:
                 problems.append(f"PRSYNC_REPOS: {exc}")
-                continue
-            if key not in keys:
-                keys.append(key)
-        return keys, problems
+        return list(keys), problems
 
     def check_credentials(self) -> None:
         """Raise :class:`ConfigurationError` when no usable GitHub credentials are set."""

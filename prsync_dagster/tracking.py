@@ -35,23 +35,16 @@ class Tracked:
     cursor: str | None = None
 
 
-def tracked(
-    settings: Settings,
-    github: GitHubResource,
-    cursor: str | None,
-    *,
-    now: float | None = None,
-    interval_s: float = DISCOVERY_INTERVAL_S,
-) -> Tracked:
+def tracked(settings: Settings, github: GitHubResource, cursor: str | None) -> Tracked:
     """Resolve ``PRSYNC_REPOS`` (explicit names, pasted URLs and ``owner/*`` patterns).
 
     A pattern whose listing fails keeps its previous keys (a GitHub outage must not unregister an
     organisation) and the failure is reported in ``problems``.
     """
-    now = time.time() if now is None else now
+    now = time.time()
     state: dict[str, Any] = json.loads(cursor) if cursor else {}
     previous: dict[str, list[str]] = state.get("discovered", {})
-    due = now - float(state.get("at", 0)) >= interval_s
+    due = now - float(state.get("at", 0)) >= DISCOVERY_INTERVAL_S
     patterns: list[OwnerPattern] = []
     explicit_entries: list[str] = []
     result = Tracked()

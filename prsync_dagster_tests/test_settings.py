@@ -14,7 +14,6 @@ def test_defaults_follow_the_contract(tmp_path) -> None:
     assert settings.github_api_url == DEFAULT_API_URL
     assert settings.strategy == "auto"
     assert settings.warehouse_url == f"duckdb://{tmp_path.as_posix()}/prsync.duckdb"
-    assert settings.warehouse_kind == "duckdb"
     assert not settings.github_app and not settings.token_set
 
 
@@ -43,7 +42,7 @@ def test_prsync_repos_accepts_pasted_urls_and_reports_invalid_entries() -> None:
 
 def test_password_of_the_warehouse_url_is_not_in_the_repr() -> None:
     settings = Settings.from_env({"PRSYNC_WAREHOUSE_URL": "postgresql://u:hunter2secret@db/x"})
-    assert settings.warehouse_kind == "postgres"
+    assert settings.warehouse_url == "postgresql://u:hunter2secret@db/x"
     assert "hunter2secret" not in repr(settings)
 
 

@@ -23,6 +23,7 @@ import dagster as dg
 from prsync_dagster.assets import GROUP, PULL_REQUEST_REVIEWS, PULL_REQUEST_TIMELINE, PULL_REQUESTS, iso_text
 from prsync_dagster.batch import BATCH_SIZE
 from prsync_dagster.metrics.sql import (
+    FIGURES,
     recent_figures,
     refresh_pull_request_metrics,
     refresh_weekly_metrics,
@@ -40,17 +41,6 @@ RECENT_DAYS = 30
 
 #: The clock the assets read (tests replace it to freeze time).
 clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
-
-#: Metadata key -> (label in the markdown table, unit) for each headline figure.
-FIGURES: dict[str, tuple[str, str]] = {
-    "prs_opened": ("PRs opened", ""),
-    "median_hours_to_first_review": ("median hours to first review", "h"),
-    "median_hours_pickup": ("median pickup (request to review)", "h"),
-    "prs_merged": ("PRs merged", ""),
-    "median_hours_to_merge": ("median hours to merge", "h"),
-    "median_size": ("median size of merged PRs (lines)", ""),
-    "share_merged_without_review": ("share merged without review", ""),
-}
 
 
 def figures_markdown(repo: str, figures: dict[str, Any], days: int = RECENT_DAYS) -> str:

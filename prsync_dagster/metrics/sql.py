@@ -28,11 +28,11 @@ Statements take ``%s`` parameters only; no value is formatted into SQL text.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from prsync_dagster.warehouse.base import Warehouse
-from prsync_dagster.warehouse.sql import SqlWarehouse
+from prsync_dagster.warehouse.sql import SqlWarehouse, as_utc
 
 #: Columns of ``github.pull_request_metrics`` in table order (contract names, then our additions).
 METRIC_COLUMNS: tuple[str, ...] = (
@@ -208,15 +208,16 @@ FROM github.pull_request_metrics
 WHERE repo = %s
 """
 
-RECENT_FIGURE_NAMES: tuple[str, ...] = (
-    "prs_opened",
-    "median_hours_to_first_review",
-    "median_hours_pickup",
-    "prs_merged",
-    "median_hours_to_merge",
-    "median_size",
-    "share_merged_without_review",
-)
+#: The columns of ``RECENT_FIGURES`` in order -> (label in the materialization's markdown table, unit).
+FIGURES: dict[str, tuple[str, str]] = {
+    "prs_opened": ("PRs opened", ""),
+    "median_hours_to_first_review": ("median hours to first review", "h"),
+    "median_hours_pickup": ("median pickup (request to review)", "h"),
+    "prs_merged": ("PRs merged", ""),
+    "median_hours_to_merge": ("median hours to merge", "h"),
+    "median_size": ("median size of merged PRs (lines)", ""),
+    "share_merged_without_review": ("share merged without review", ""),
+}
 
 SELECT_METRICS = (
     "SELECT "  # noqa: S608 - constant column list
@@ -248,14 +249,10 @@ def _sql(warehouse: Warehouse) -> SqlWarehouse:
     return warehouse
 
 
-def _utc(value: Any) -> Any:
-    return value.astimezone(UTC) if isinstance(value, datetime) else value
-
-
 def _read(warehouse: Warehouse, what: str, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     """The rows of one read-only statement, timestamps in UTC (``WarehouseError`` on database errors)."""
     with _sql(warehouse)._session(what) as executor:
-        return [tuple(_utc(value) for value in row) for row in executor.execute(sql, params)]
+        return [tuple(as_utc(value) for value in row) for row in executor.execute(sql, params)]
 
 
 def refresh_pull_request_metrics(warehouse: Warehouse, repo: str, computed_at: datetime) -> int:
@@ -293,7 +290,7 @@ def recent_figures(warehouse: Warehouse, repo: str, now: datetime, days: int = 3
     )
     return {
         name: (None if value is None else int(value) if name.startswith("prs_") else float(value))
-        for name, value in zip(RECENT_FIGURE_NAMES, row, strict=True)
+        for name, value in zip(FIGURES, row, strict=True)
     }
 
 

@@ -16,18 +16,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from prsync_dagster.errors import ConfigurationError
 from prsync_dagster.settings import WAREHOUSE_ENV_VAR, warehouse_url_from_env
-from prsync_dagster.warehouse.base import SyncCommit, SyncState, Warehouse
-
-__all__ = [
-    "ENV_VAR",
-    "SyncCommit",
-    "SyncState",
-    "Warehouse",
-    "WarehouseUrl",
-    "describe_url",
-    "open_warehouse",
-    "parse_warehouse_url",
-]
+from prsync_dagster.warehouse.base import Warehouse
 
 #: The environment variable that names the warehouse (see the interface contract).
 ENV_VAR = WAREHOUSE_ENV_VAR

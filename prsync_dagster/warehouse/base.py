@@ -8,11 +8,10 @@ ETag commit together or not at all, so the cursor can never be ahead of the stor
 
 from __future__ import annotations
 
-import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Self
+from typing import Any, Literal, Protocol, Self
 
 from prsync_dagster.github.records import (
     PullRequestRecord,
@@ -72,8 +71,11 @@ class SyncCommit:
     full_refetch: bool = False
 
 
-class Warehouse(abc.ABC):
-    """A place to store pull requests, reviews and sync state (schema ``github``)."""
+class Warehouse(Protocol):
+    """A place to store pull requests, reviews and sync state (schema ``github``).
+
+    Backends subclass this protocol explicitly, so mypy checks that they implement every method.
+    """
 
     #: ``duckdb`` or ``postgres``; shown in metadata and status.
     kind: str
@@ -82,24 +84,19 @@ class Warehouse(abc.ABC):
     #: Waits for a lock held by another process so far (DuckDB's file lock); counted in SyncReport.retries.
     lock_retries: int = 0
 
-    @abc.abstractmethod
     def migrate(self) -> None:
         """Create or upgrade schema ``github`` (idempotent; safe to run from several processes)."""
 
-    @abc.abstractmethod
     def get_state(self, repo: str) -> SyncState | None:
         """The sync state of one repository, or None if it was never synced."""
 
-    @abc.abstractmethod
     def list_states(self) -> list[SyncState]:
         """The sync state of every repository that was ever attempted, ordered by repo."""
 
-    @abc.abstractmethod
     def start_attempt(self, repo: str, at: datetime) -> SyncState | None:
         """The state before this attempt, and the attempt recorded as ``running`` (``last_attempt_at``),
         in one connection (opening a DuckDB file costs tens of milliseconds); cursor untouched."""
 
-    @abc.abstractmethod
     def mark_error(
         self, repo: str, error: str, at: datetime, status: Literal["error", "interrupted"] = "error"
     ) -> None:
@@ -115,9 +112,7 @@ class Warehouse(abc.ABC):
         and ``prsync status``). Rows and cursor are untouched. Returns the repositories updated
         (a repository synced or failed since its probe is left alone).
         """
-        raise NotImplementedError
 
-    @abc.abstractmethod
     def write_batch(
         self,
         repo: str,
@@ -128,33 +123,27 @@ class Warehouse(abc.ABC):
         """Upsert the PRs, replace each PR's reviews and timeline events, and apply ``commit`` (if
         any): one transaction."""
 
-    @abc.abstractmethod
     def counts(self, repo: str) -> tuple[int, int]:
         """Stored (pull requests, reviews) of one repository."""
 
-    @abc.abstractmethod
     def pull_requests(self, repo: str) -> list[PullRequestRecord]:
         """Every stored PR of a repository, ordered by number (used by checks, status and tests)."""
 
-    @abc.abstractmethod
     def reviews(self, repo: str) -> list[ReviewRecord]:
         """Every stored review of a repository, ordered by (pr_number, id)."""
 
-    @abc.abstractmethod
     def timeline(self, repo: str) -> list[TimelineRecord]:
         """Every stored timeline event of a repository, ordered by (pr_number, created_at, node_id)."""
 
-    @abc.abstractmethod
     def review_etags(self, repo: str, numbers: Sequence[int]) -> dict[int, str]:
         """PR number -> ETag of its last single-page REST review list, for those of ``numbers``
         that have one (the REST stream asks again conditionally: a 304 costs nothing)."""
 
-    @abc.abstractmethod
     def timeline_count(self, repo: str) -> int:
         """Stored timeline events of one repository."""
 
-    def close(self) -> None:  # noqa: B027 - optional hook
-        """Release connections (backends that pool them override this)."""
+    def close(self) -> None:
+        """Release connections (held only by backends that pool them)."""
 
     def __enter__(self) -> Self:
         return self

@@ -70,19 +70,14 @@ class DuckDBWarehouse(SqlWarehouse):
     kind = "duckdb"
     list_from_json = "CAST(CAST({} AS JSON) AS VARCHAR[])"
 
-    def __init__(
-        self, path: Path, *, lock_timeout_s: float = 60.0, retry_policy: RetryPolicy | None = None
-    ) -> None:
+    def __init__(self, path: Path, *, lock_timeout_s: float = 60.0) -> None:
         if not path.is_absolute():
             raise ValueError(f"DuckDB path must be absolute, got {str(path)!r}")
         self.path = path
         self.location = str(path)
         self.lock_timeout_s = lock_timeout_s
-        #: Waits for the file lock go through the one retry policy (injectable sleep).
-        self.retry_policy = retry_policy or RetryPolicy()
-
-    def __repr__(self) -> str:
-        return f"DuckDBWarehouse({self.location!r})"
+        #: Waits for the file lock go through the one retry policy (its sleep can be replaced).
+        self.retry_policy = RetryPolicy()
 
     @contextmanager
     def _session(self, what: str) -> Iterator[_DuckDBExecutor]:

@@ -78,17 +78,11 @@ def load_migrations(dialect: str) -> list[Migration]:
     return [found[version][1] for version in sorted(found)]
 
 
-def applied_versions(executor: Executor) -> set[int]:
-    """Versions recorded in ``github.schema_migrations`` (the table must exist)."""
-    return {int(row[0]) for row in executor.execute("SELECT version FROM github.schema_migrations")}
-
-
-def apply_migrations(executor: Executor, dialect: str) -> list[Migration]:
-    """Create schema ``github`` if needed and apply pending migrations; returns what was applied."""
+def apply_migrations(executor: Executor, dialect: str) -> None:
+    """Create schema ``github`` if needed and apply the migrations not yet recorded there."""
     for statement in BOOTSTRAP_SQL:
         executor.execute(statement)
-    done = applied_versions(executor)
-    applied: list[Migration] = []
+    done = {int(row[0]) for row in executor.execute("SELECT version FROM github.schema_migrations")}
     for migration in load_migrations(dialect):
         if migration.version in done:
             continue
@@ -97,5 +91,3 @@ def apply_migrations(executor: Executor, dialect: str) -> list[Migration]:
             "INSERT INTO github.schema_migrations (version, name, applied_at) VALUES (%s, %s, %s)",
             [migration.version, migration.name, datetime.now(UTC)],
         )
-        applied.append(migration)
-    return applied

@@ -49,9 +49,6 @@ class PostgresWarehouse(SqlWarehouse):
         self._conninfo = conninfo
         self.location = display
 
-    def __repr__(self) -> str:
-        return f"PostgresWarehouse({self.location!r})"
-
     def _connect(self, what: str) -> psycopg.Connection[Any]:
         params: dict[str, Any] = conninfo_to_dict(self._conninfo)
         params.setdefault("application_name", "prsync")

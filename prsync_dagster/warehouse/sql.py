@@ -82,11 +82,6 @@ class Table(Generic[R]):
             (name, _sql_type(name, info.annotation)) for name, info in self.record.model_fields.items()
         )
 
-    @functools.cached_property
-    def select(self) -> str:
-        names = ", ".join(name for name, _ in self.columns)
-        return f"SELECT {names} FROM {self.name} WHERE repo = %s ORDER BY {self.order}"  # noqa: S608
-
     def upsert(self, list_from_json: str) -> str:
         """Insert, or update a row whose content changed; an identical row (and its ``synced_at``)
         stays untouched, so repeating a sync leaves the tables byte-for-byte identical.
@@ -241,10 +236,11 @@ class SqlWarehouse(Warehouse):
     #: SQL turning a JSON array of strings (``{}``: a TEXT expression) into the native array type.
     list_from_json: str
 
-    @functools.cached_property
-    def _upserts(self) -> dict[str, str]:
-        """Table name -> its upsert statement in this dialect."""
-        return {table.name: table.upsert(self.list_from_json) for table in (PULL_REQUESTS, REVIEWS, TIMELINE)}
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.location!r})"
+
+    def close(self) -> None:
+        """Nothing to release: every operation opens and closes its own connection."""
 
     @abc.abstractmethod
     def _session(self, what: str) -> AbstractContextManager[Executor]:
@@ -254,15 +250,13 @@ class SqlWarehouse(Warehouse):
         :class:`~prsync_dagster.errors.WarehouseError` (or ``WarehouseLockedError``).
         """
 
+    def _query(self, what: str, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        """The rows of one statement, run in its own session (``what`` as in :meth:`_session`)."""
+        with self._session(what) as executor:
+            return executor.execute(sql, params)
+
     def _before_migrate(self, executor: Executor) -> None:
         """Take the cross-process migration lock, where the backend needs one beyond its session."""
-
-    def _load_json(self, value: Any) -> dict[str, Any]:
-        """A JSON column as read back: text in DuckDB, already decoded by psycopg for JSONB."""
-        if value is None:
-            return {}
-        loaded = json.loads(value) if isinstance(value, str | bytes) else value
-        return dict(loaded) if isinstance(loaded, dict) else {"value": loaded}
 
     # -- schema -------------------------------------------------------------------------------
 
@@ -274,13 +268,11 @@ class SqlWarehouse(Warehouse):
     # -- sync state ---------------------------------------------------------------------------
 
     def get_state(self, repo: str) -> SyncState | None:
-        with self._session(f"read the sync state of {repo}") as executor:
-            rows = executor.execute(SELECT_STATES + " WHERE repo = %s", [repo])
+        rows = self._query(f"read the sync state of {repo}", SELECT_STATES + " WHERE repo = %s", [repo])
         return self._state_from_row(rows[0]) if rows else None
 
     def list_states(self) -> list[SyncState]:
-        with self._session("read the sync states") as executor:
-            rows = executor.execute(SELECT_STATES + " ORDER BY repo")
+        rows = self._query("read the sync states", SELECT_STATES + " ORDER BY repo", [])
         return [self._state_from_row(row) for row in rows]
 
     def start_attempt(self, repo: str, at: datetime) -> SyncState | None:
@@ -297,8 +289,7 @@ class SqlWarehouse(Warehouse):
         if len(error) > MAX_ERROR_LENGTH:
             suffix = " …(truncated)"
             error = error[: MAX_ERROR_LENGTH - len(suffix)] + suffix
-        with self._session(f"record the error of {repo}") as executor:
-            executor.execute(MARK_ERROR, [repo, status, at, error, at])
+        self._query(f"record the error of {repo}", MARK_ERROR, [repo, status, at, error, at])
 
     def mark_verified(self, verified: Sequence[tuple[str, str, str]], at: datetime) -> list[str]:
         _require_aware(at, "at")
@@ -330,24 +321,19 @@ class SqlWarehouse(Warehouse):
                 # reviews GitHub answered 304 for are current: kept, with their ETag
                 reread = [item for item in batch if not item.reviews_unchanged]
                 reread_numbers = [item.pull_request.number for item in reread]
-                tagged = [item for item in reread if item.reviews_etag is not None]
+                etags = {
+                    item.pull_request.number: item.reviews_etag
+                    for item in reread
+                    if item.reviews_etag is not None
+                }
                 self._upsert(executor, PULL_REQUESTS, pull_requests, synced_at)
                 executor.execute(DELETE_REVIEWS, [repo, reread_numbers, [review.id for review in reviews]])
                 executor.execute(DELETE_TIMELINE, [repo, numbers, [event.node_id for event in events]])
                 executor.execute(DELETE_REVIEW_ETAGS, [repo, reread_numbers])
-                if tagged:
-                    executor.execute(
-                        INSERT_REVIEW_ETAGS,
-                        [
-                            repo,
-                            [item.pull_request.number for item in tagged],
-                            [item.reviews_etag for item in tagged],
-                        ],
-                    )
-            if reviews:
-                self._upsert(executor, REVIEWS, reviews, synced_at)
-            if events:
-                self._upsert(executor, TIMELINE, events, synced_at)
+                if etags:
+                    executor.execute(INSERT_REVIEW_ETAGS, [repo, list(etags), list(etags.values())])
+            self._upsert(executor, REVIEWS, reviews, synced_at)
+            self._upsert(executor, TIMELINE, events, synced_at)
             if commit is not None:
                 executor.execute(
                     COMMIT_SYNC,
@@ -367,8 +353,7 @@ class SqlWarehouse(Warehouse):
                 )
 
     def counts(self, repo: str) -> tuple[int, int]:
-        with self._session(f"count the rows of {repo}") as executor:
-            (pull_requests, reviews), *_ = executor.execute(COUNTS, [repo, repo])
+        (pull_requests, reviews), *_ = self._query(f"count the rows of {repo}", COUNTS, [repo, repo])
         return int(pull_requests), int(reviews)
 
     def pull_requests(self, repo: str) -> list[PullRequestRecord]:
@@ -382,31 +367,31 @@ class SqlWarehouse(Warehouse):
 
     def _read(self, table: Table[R], repo: str, what: str) -> list[R]:
         names = [name for name, _ in table.columns]
-        with self._session(f"read the {what} of {repo}") as executor:
-            rows = executor.execute(table.select, [repo])
+        select = f"SELECT {', '.join(names)} FROM {table.name} WHERE repo = %s ORDER BY {table.order}"  # noqa: S608
+        rows = self._query(f"read the {what} of {repo}", select, [repo])
         return [table.record(**dict(zip(names, row, strict=True))) for row in rows]
 
     def _upsert(self, executor: Executor, table: Table[R], records: Sequence[R], synced_at: datetime) -> None:
-        executor.execute(self._upserts[table.name], [*table.arrays(records), synced_at])
+        """Upsert ``records`` (no statement when there are none)."""
+        if records:
+            executor.execute(table.upsert(self.list_from_json), [*table.arrays(records), synced_at])
 
     def review_etags(self, repo: str, numbers: Sequence[int]) -> dict[int, str]:
         if not numbers:
             return {}
-        with self._session(f"read the review ETags of {repo}") as executor:
-            rows = executor.execute(SELECT_REVIEW_ETAGS, [repo, list(numbers)])
+        rows = self._query(f"read the review ETags of {repo}", SELECT_REVIEW_ETAGS, [repo, list(numbers)])
         return {int(number): str(etag) for number, etag in rows}
 
     def timeline_count(self, repo: str) -> int:
-        with self._session(f"count the timeline events of {repo}") as executor:
-            (count,), *_ = executor.execute(COUNT_TIMELINE, [repo])
+        (count,), *_ = self._query(f"count the timeline events of {repo}", COUNT_TIMELINE, [repo])
         return int(count)
 
     def _state_from_row(self, row: Sequence[Any]) -> SyncState:
-        values = dict(zip(SYNC_STATE_COLUMNS, row, strict=True))
-        for key, value in values.items():
-            if isinstance(value, datetime):
-                values[key] = value.astimezone(UTC)
-        values["last_report"] = self._load_json(values["last_report"])
+        values = {key: as_utc(value) for key, value in zip(SYNC_STATE_COLUMNS, row, strict=True)}
+        report = values["last_report"]  # JSON text from DuckDB, decoded already by psycopg (JSONB)
+        if isinstance(report, str | bytes):
+            report = json.loads(report)
+        values["last_report"] = dict(report or {})  # NULL until the first successful sync
         return SyncState(**values)
 
 
@@ -420,8 +405,7 @@ def check_batch(
     """
     _require_aware(synced_at, "synced_at")
     numbers: set[int] = set()
-    review_ids: set[int] = set()
-    node_ids: set[str] = set()
+    seen: set[tuple[str, int | str]] = set()  # (kind, id) of the reviews and timeline events so far
     for item in batch:
         pr = item.pull_request
         if pr.repo != repo:
@@ -429,29 +413,29 @@ def check_batch(
         if pr.number in numbers:
             raise ValueError(f"pull request #{pr.number} of {repo} appears twice in one batch")
         numbers.add(pr.number)
-        for review in item.reviews:
-            if review.repo != repo or review.pr_number != pr.number:
+        children: list[tuple[str, int | str, ReviewRecord | TimelineRecord]] = [
+            *(("review", review.id, review) for review in item.reviews),
+            *(("timeline event", event.node_id, event) for event in item.timeline),
+        ]
+        for kind, ident, child in children:
+            if child.repo != repo or child.pr_number != pr.number:
                 raise ValueError(
-                    f"review {review.id} of {review.repo}#{review.pr_number} listed under {repo}#{pr.number}"
+                    f"{kind} {ident} of {child.repo}#{child.pr_number} listed under {repo}#{pr.number}"
                 )
-            if review.id in review_ids:
-                raise ValueError(f"review {review.id} of {repo} appears twice in one batch")
-            review_ids.add(review.id)
-        for event in item.timeline:
-            if event.repo != repo or event.pr_number != pr.number:
-                raise ValueError(
-                    f"timeline event {event.node_id} of {event.repo}#{event.pr_number} "
-                    f"listed under {repo}#{pr.number}"
-                )
-            if event.node_id in node_ids:
-                raise ValueError(f"timeline event {event.node_id} of {repo} appears twice in one batch")
-            node_ids.add(event.node_id)
+            if (kind, ident) in seen:
+                raise ValueError(f"{kind} {ident} of {repo} appears twice in one batch")
+            seen.add((kind, ident))
     if commit is not None:
         if commit.repo != repo:
             raise ValueError(f"sync commit for {commit.repo!r} passed with a batch of {repo!r}")
         _require_aware(commit.success_at, "commit.success_at")
         if isinstance(commit.cursor, datetime):
             _require_aware(commit.cursor, "commit.cursor")
+
+
+def as_utc(value: Any) -> Any:
+    """A timestamp read back, in UTC (psycopg returns the session's time zone); other values as they are."""
+    return value.astimezone(UTC) if isinstance(value, datetime) else value
 
 
 def _require_aware(value: datetime, name: str) -> None:

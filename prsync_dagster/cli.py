@@ -18,6 +18,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, closing, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -176,8 +177,6 @@ def verify_repositories(keys: Sequence[str], settings: Settings) -> dict[str, st
     typo should not cost minutes; ``--no-verify`` skips the check when offline. Up to
     ``DEFAULT_CONCURRENCY`` checks at once, as ``sync -j`` runs syncs: each waits a round trip.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     from prsync_dagster.github.client import ClientSettings, GitHubClient
     from prsync_dagster.resources import GitHubResource
 
@@ -497,7 +496,12 @@ def _keys_to_sync(
     new = [key for key in requested if key not in registered.keys]
     if new:
         if not no_verify:
-            verify_repositories(new, settings)
+            with ThreadPoolExecutor(1) as pool:
+                checked = pool.submit(verify_repositories, new, settings)
+                # the runs need the definitions: import them (CPU) while GitHub answers the checks
+                import prsync_dagster.definitions  # noqa: F401
+
+                checked.result()
         instance.add_dynamic_partitions(REPOSITORIES, new)
         err.print(f"registered {', '.join(new)}", markup=False)
     return [registered.partition_key(key) for key in requested]

@@ -23,6 +23,7 @@ one transaction, so that is as safe for data and cursor as ``kill -9`` (tested),
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import multiprocessing
 import os
@@ -391,6 +392,9 @@ def run_syncs(
         if on_done:
             on_done(outcome)
 
+    # Python's recipe for fork without exec (docs of gc.freeze): the run processes' collections
+    # then never walk (and copy) the objects this process made, such as every imported module.
+    gc.freeze()
     with guard.deferred():
         while running or (waiting and guard.signum is None):
             while waiting and len(running) < workers and guard.signum is None:

@@ -86,6 +86,52 @@ def test_gives_up_after_the_timeout_with_a_clear_message(duckdb_url: str) -> Non
     assert wh.get_state("a/b") is None
 
 
+TURN_SCRIPT = """
+import sys, time
+from prsync_dagster.warehouse import open_warehouse
+with open_warehouse("duckdb://" + sys.argv[1]) as wh, wh._session("hold the file"):
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_another_prsync_process_s_session_is_waited_for_through_the_turn_lock(duckdb_url: str) -> None:
+    """prsync processes queue on FILE.lock (warehouse/duckdb.py ``_turn``): a waiter starts within
+    milliseconds of the release (no opening of the DuckDB file in a loop), the wait is counted, and
+    past ``lock_timeout_s`` the error names the lock file."""
+    wh = open_warehouse(duckdb_url, lock_timeout_s=0.5)
+    assert isinstance(wh, DuckDBWarehouse)
+    wh.migrate()
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+
+    def hold(seconds: float) -> subprocess.Popen[str]:
+        holder = subprocess.Popen(
+            [sys.executable, "-c", TURN_SCRIPT, str(wh.path), str(seconds)],
+            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        return holder
+
+    holder = hold(60)
+    try:
+        with pytest.raises(WarehouseLockedError) as caught:
+            wh.get_state("a/b")
+    finally:
+        holder.kill()
+        holder.wait(10)
+    message = str(caught.value)
+    assert f"in use by another prsync process (it holds {wh.path}.lock); waited 0." in message, message
+    assert wh.lock_retries == 1
+
+    wh.lock_timeout_s = 20
+    holder = hold(1.0)
+    try:
+        assert wh.get_state("a/b") is None  # waits for the holder's session, then reads
+    finally:
+        holder.wait(10)
+    assert wh.lock_retries == 2
+
+
 WRITER_SCRIPT = """
 import sys, time
 from datetime import timedelta

@@ -39,7 +39,7 @@ def run_demo(directory: Path | None, *, latency_ms: int, console: Console, progr
     database = workdir / "demo.duckdb"
     # A fresh start every time: the demo's own files only, never anything else in the directory.
     shutil.rmtree(home, ignore_errors=True)
-    for leftover in (database, database.with_suffix(".duckdb.wal")):
+    for leftover in (database, database.with_suffix(".duckdb.wal"), database.with_suffix(".duckdb.lock")):
         leftover.unlink(missing_ok=True)
     home.mkdir(parents=True, exist_ok=True)
     warehouse_url = f"duckdb://{database}"

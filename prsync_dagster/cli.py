@@ -443,10 +443,7 @@ def sync(
         on_signal=lambda signum: err.print(
             f"prsync: {signal_name(signum)} received, stopping (send it again to stop at once)",
             markup=False,
-        ),
-        last_words=lambda: (
-            interruption_line(guard.signum or 2, progress.outcomes(keys)) + " (stopped without cleanup)"
-        ),
+        )
     )
     with guard:
         try:

@@ -7,17 +7,17 @@ scheduled ones. This module also owns what an operator expects of a foreground c
 retry, never starts the next repository, and the command exits ``128 + signal`` (130, 143), as
 shells report a signal death.
 
-Why a guard is needed at all: while a run executes, Dagster replaces the SIGINT and SIGTERM
-handlers with its own (``dagster._utils.interrupts.capture_interrupts``); it raises the interrupt
-only inside user code (where the step's ``RetryPolicy`` then turns it into a retry) and merely
-records it while its executor sleeps before a retry or waits for a pool slot. So a signal can be
-swallowed for minutes. :class:`InterruptGuard` learns of every signal through
-:func:`signal.set_wakeup_fd` (written by the interpreter whatever Python handler is installed, see
-https://docs.python.org/3/library/signal.html#signal.set_wakeup_fd), and when the run has not
-ended ``grace_s`` after a signal it raises ``KeyboardInterrupt`` in the main thread (through
-SIGUSR1, which Dagster leaves alone) wherever Dagster is waiting; Dagster then ends the run as
-failed. As a last resort it ends the process ``hard_s`` after the signal: every warehouse write is
-one transaction, so that is as safe for data and cursor as ``kill -9`` (tested), only untidier.
+Why more than a signal handler: while a run executes, Dagster replaces the SIGINT and SIGTERM
+handlers of its process with its own (``dagster._utils.interrupts.capture_interrupts``); it raises
+the interrupt only inside user code (where the step's ``RetryPolicy`` then turns it into a retry)
+and merely records it while its executor sleeps before a retry or waits for a pool slot. So a
+signal can be swallowed for minutes. Each run therefore executes in a process of its own, and
+``prsync`` (whose handlers stay its own, :class:`InterruptGuard`) passes the signal on, then, if
+the run has not ended ``grace_s`` later, sends it SIGUSR1 (SIGUSR2 for SIGTERM), which Dagster
+leaves alone and the run's process turns into ``KeyboardInterrupt`` wherever Dagster waits
+(Dagster then ends the run as failed). As a last resort it kills the run's process ``hard_s``
+after the signal: every warehouse write is one transaction, so that is as safe for data and cursor
+as ``kill -9`` (tested), only untidier.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ import gc
 import math
 import multiprocessing
 import os
-import select
 import signal
 import sys
 import threading
@@ -50,10 +49,9 @@ from prsync_dagster.settings import DEFAULT_HOME, warehouse_url_from_env
 if TYPE_CHECKING:
     from dagster import DagsterInstance
 
-#: The signals that stop ``prsync sync`` in an orderly way.
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-#: Used only inside this process to raise ``KeyboardInterrupt`` where Dagster waits.
-_ESCALATE = signal.SIGUSR1
+#: The signals that stop ``prsync sync`` in an orderly way -> the signal that makes a run's process
+#: raise ``KeyboardInterrupt`` for it where Dagster only records the first (see the module's doc).
+ESCALATIONS: dict[int, int] = {signal.SIGINT: signal.SIGUSR1, signal.SIGTERM: signal.SIGUSR2}
 
 Result = Literal["ok", "failed", "interrupted", "not started"]
 
@@ -91,43 +89,26 @@ def signal_name(signum: int) -> str:
 
 
 class InterruptGuard:
-    """While active (a context manager, main thread only), SIGINT/SIGTERM stop syncs promptly.
-
-    - Outside a run the guard's own handler raises :class:`Interrupted` (not inside
-      :meth:`deferred`, where the caller polls :attr:`signum` instead).
-    - During a run (:meth:`running`), Dagster's handler is in charge; if the run has not ended
-      ``grace_s`` seconds after the signal (or at once on a second signal), ``KeyboardInterrupt``
-      is raised in the main thread, again every ``grace_s``; ``hard_s`` seconds after the first
-      signal the process exits with ``128 + signal`` after writing ``last_words()`` to stderr.
+    """While active (a context manager, main thread only), SIGINT and SIGTERM are noted here.
 
     ``signum`` is the first stop signal received (None: none), ``received`` every one in order.
-    Entered outside the main thread (Dagster cannot install handlers there either) the guard does
-    nothing.
+    Outside :meth:`deferred` the handler also raises :class:`Interrupted`, ending what the process
+    was doing (checking repositories, say); :func:`run_syncs` defers it and stops its runs itself,
+    within ``grace_s`` of a signal (at once on a repeated one) and by force after ``hard_s``.
+    ``on_signal(signum)`` is called on the first. Entered outside the main thread (no signal
+    handlers can be installed there) the guard does nothing.
     """
 
     def __init__(
-        self,
-        grace_s: float = 1.0,
-        hard_s: float = 4.5,
-        on_signal: Callable[[int], None] | None = None,
-        last_words: Callable[[], str] | None = None,
+        self, grace_s: float = 1.0, hard_s: float = 4.5, on_signal: Callable[[int], None] | None = None
     ) -> None:
         self.grace_s = grace_s
         self.hard_s = hard_s
         self.on_signal = on_signal
-        self.last_words = last_words
         self.signum: int | None = None
         self.received: list[int] = []
-        #: when the process ends (``hard_s`` after the first stop signal)
-        self._hard_at = math.inf
-        self._in_run = threading.Event()
         self._deferred = False
-        self._stopped = threading.Event()
-        self._active = False
-        self._fds: tuple[int, int] | None = None
         self._previous: dict[int, Any] = {}
-        self._previous_wakeup = -1
-        self._thread: threading.Thread | None = None
 
     @property
     def exit_code(self) -> int:
@@ -135,50 +116,17 @@ class InterruptGuard:
         return 128 + self.signum if self.signum else 0
 
     def __enter__(self) -> InterruptGuard:
-        if threading.current_thread() is not threading.main_thread():
-            return self
-        read_fd, write_fd = os.pipe()
-        os.set_blocking(write_fd, False)
-        self._fds = (read_fd, write_fd)
-        self._previous = {signum: signal.getsignal(signum) for signum in (*STOP_SIGNALS, _ESCALATE)}
-        self._previous_wakeup = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
-        for signum in STOP_SIGNALS:
-            signal.signal(signum, self._handle_stop)
-        signal.signal(_ESCALATE, self._handle_escalation)
-        self._active = True
-        self._thread = threading.Thread(target=self._watch, name="prsync-interrupts", daemon=True)
-        self._thread.start()
+        if threading.current_thread() is threading.main_thread():
+            self._previous = {signum: signal.signal(signum, self._handle) for signum in ESCALATIONS}
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if not self._active:
-            return
-        self._active = False
-        self._stopped.set()
-        assert self._fds is not None
-        read_fd, write_fd = self._fds
-        with contextlib.suppress(OSError):
-            os.write(write_fd, b"\0")  # wake the watcher
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-        signal.set_wakeup_fd(self._previous_wakeup)
         for signum, handler in self._previous.items():
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
-        os.close(read_fd)
-        os.close(write_fd)
-
-    @contextlib.contextmanager
-    def running(self) -> Iterator[None]:
-        """Mark a Dagster run in progress (in the main thread: Dagster's handlers are in charge)."""
-        self._in_run.set()
-        try:
-            yield
-        finally:
-            self._in_run.clear()
 
     @contextlib.contextmanager
     def deferred(self) -> Iterator[None]:
-        """Only note stop signals, raise nothing: for a loop that polls :attr:`signum` itself."""
+        """Only note stop signals, raise nothing: for a loop that polls :attr:`received` itself."""
         self._deferred = True
         try:
             yield
@@ -190,76 +138,15 @@ class InterruptGuard:
         if self.signum is not None:
             raise Interrupted(self.signum)
 
-    # -- signal handlers (main thread) ---------------------------------------------------------
-
-    def _handle_stop(self, signum: int, _frame: FrameType | None) -> None:
-        # The watcher notes the signal from the wakeup fd too; note it here as well so that
-        # ``signum`` is set before the exception unwinds.
-        self._note(signum)
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        self.received.append(signum)
+        if self.signum is None:
+            self.signum = signum
+            if self.on_signal is not None:
+                with contextlib.suppress(Exception):
+                    self.on_signal(signum)
         if not self._deferred:
             raise Interrupted(signum)
-
-    def _handle_escalation(self, _signum: int, _frame: FrameType | None) -> None:
-        if self._in_run.is_set() and self.signum is not None:
-            raise Interrupted(self.signum)
-
-    # -- watcher thread ------------------------------------------------------------------------
-
-    def _note(self, signum: int) -> None:
-        """Record the first stop signal."""
-        if self.signum is not None:
-            return
-        self.signum = signum
-        self._hard_at = time.monotonic() + self.hard_s
-        if self.on_signal is not None:
-            with contextlib.suppress(Exception):
-                self.on_signal(signum)
-
-    def _watch(self) -> None:
-        """After the first stop signal: stop the run from ``grace_s`` on and again every ``grace_s``
-        (at once on a repeated signal), end the process at ``hard_s``."""
-        assert self._fds is not None
-        read_fd = self._fds[0]
-        tick: float | None = None  # the next round of stopping, once a stop signal came
-        escalate = False  # whether that round interrupts the main thread's run too
-        while True:
-            timeout = None if tick is None else max(0.0, min(tick, self._hard_at) - time.monotonic())
-            ready, _, _ = select.select([read_fd], [], [], timeout)
-            if self._stopped.is_set():
-                return
-            try:
-                data = os.read(read_fd, 64) if ready else b""
-            except OSError:
-                return
-            for byte in (byte for byte in data if byte in STOP_SIGNALS):
-                self.received.append(byte)
-                if tick is None:
-                    self._note(byte)  # the stop handler may have noted it already
-                    tick = time.monotonic()
-                else:  # a repeated signal: do not wait for the grace period
-                    tick, escalate = time.monotonic(), True
-            now = time.monotonic()
-            if now >= self._hard_at:
-                self._hard_exit()
-                return
-            if tick is None or now < tick:
-                continue
-            main = threading.main_thread().ident
-            if escalate and self._in_run.is_set() and main is not None:
-                with contextlib.suppress(ProcessLookupError, OSError):
-                    signal.pthread_kill(main, _ESCALATE)
-            tick, escalate = now + self.grace_s, True
-
-    def _hard_exit(self) -> None:
-        message = ""
-        if self.last_words is not None:
-            with contextlib.suppress(Exception):
-                message = self.last_words()
-        with contextlib.suppress(Exception):
-            sys.stderr.write(message + "\n" if message else "")
-            sys.stderr.flush()
-            sys.stdout.flush()
-        os._exit(self.exit_code or 1)
 
 
 def ensure_dagster_home(announce: Callable[[str], None] | None = None) -> Path:
@@ -395,6 +282,13 @@ def run_syncs(
     # Python's recipe for fork without exec (docs of gc.freeze): the run processes' collections
     # then never walk (and copy) the objects this process made, such as every imported module.
     gc.freeze()
+    stopping_since = escalate_at = math.inf  # when the first stop signal came; the next escalation
+
+    def signal_runs(signum: int) -> None:
+        for _, _, process in running.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, signum)
+
     with guard.deferred():
         while running or (waiting and guard.signum is None):
             while waiting and len(running) < workers and guard.signum is None:
@@ -402,7 +296,7 @@ def run_syncs(
                 receiver, sender = context.Pipe(duplex=False)
                 process = context.Process(
                     target=_run_in_child,
-                    args=(sender, job, run_config, key, instance, guard, on_log is not None),
+                    args=(sender, job, run_config, key, instance, on_log is not None),
                     name=f"prsync-sync {shown_name(key)}",
                 )
                 process.start()
@@ -410,12 +304,17 @@ def run_syncs(
                 running[receiver] = (index, key, process)
                 if on_start:
                     on_start(key)
-            for signum in guard.received[forwarded:]:  # children have their own process group
-                for _, _, process in running.values():
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(process.pid, signum)
-            forwarded = len(guard.received)
-            ready = wait(list(running), timeout=0.2)
+            now = time.monotonic()
+            for signum in guard.received[forwarded:]:  # the runs have their own process group
+                signal_runs(signum)
+                escalate_at = min(escalate_at, now + guard.grace_s) if forwarded == 0 else now
+                stopping_since, forwarded = min(stopping_since, now), forwarded + 1
+            if guard.signum is not None and now >= escalate_at:
+                signal_runs(ESCALATIONS[guard.signum])
+                escalate_at = now + guard.grace_s
+            if now >= stopping_since + guard.hard_s:
+                signal_runs(signal.SIGKILL)
+            ready = wait(list(running), timeout=0.1)
             for receiver in [receiver for receiver in list(running) if receiver in ready]:
                 index, key, process = running[receiver]
                 try:
@@ -429,7 +328,11 @@ def run_syncs(
                 if kind == "log" and on_log:
                     on_log(*payload)
                 elif kind == "outcome":
-                    finish(index, payload[0])
+                    outcome = payload[0]
+                    if guard.signum is not None and not outcome.success:  # stopped, whatever it says
+                        error = f"interrupted by {signal_name(guard.signum)}"
+                        outcome = SyncOutcome(outcome.repo, "interrupted", outcome.run_id, error)
+                    finish(index, outcome)
     return [
         outcomes.get(index) or SyncOutcome(shown_name(key), "not started") for index, key in enumerate(keys)
     ]
@@ -441,34 +344,52 @@ def _run_in_child(
     run_config: dict[str, Any],
     key: str,
     instance: DagsterInstance,
-    parent_guard: InterruptGuard,
     forward_logs: bool,
 ) -> None:
     """A forked run process: one run, its outcome (and log messages) sent to the parent, then exit.
 
     Its own process group, so that a terminal's Ctrl-C reaches only the parent, which passes each
-    stop signal on once. The instance is the parent's: Dagster's SQLite and Postgres storages open
-    a connection per operation (SQLAlchemy ``NullPool``), so nothing open is shared. Ends with
-    ``os._exit``: the parent's atexit handlers and any thread Dagster left behind are not ours to run
-    or wait for.
+    stop signal on once. Before the run and wherever Dagster does not handle them, a stop signal
+    and its escalation (:data:`ESCALATIONS`) raise :class:`Interrupted`. The instance is the
+    parent's: Dagster's SQLite and Postgres storages open a connection per operation (SQLAlchemy
+    ``NullPool``), so nothing open is shared. Ends with ``os._exit``: the parent's atexit handlers
+    and any thread Dagster left behind are not ours to run or wait for.
     """
     os.setpgid(0, 0)
-    status = 0
+    stopped = interrupt_on_stop_signals()
     try:
-        with InterruptGuard(parent_guard.grace_s, parent_guard.hard_s) as guard:
-            on_log = (lambda repo, message: sender.send(("log", repo, message))) if forward_logs else None
-            outcome = _run_one(job, run_config, key, instance, guard, on_log)
-            status = guard.exit_code
+        on_log = (lambda repo, message: sender.send(("log", repo, message))) if forward_logs else None
+        outcome = _run_one(job, run_config, key, instance, stopped, on_log)
     except BaseException as exc:  # never leave the parent without an outcome
-        stopped = isinstance(exc, KeyboardInterrupt)
-        error = "interrupted" if stopped else redact(f"{type(exc).__name__}: {exc}")
-        outcome = SyncOutcome(shown_name(key), "interrupted" if stopped else "failed", error=error)
-        status = 1
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        error = "interrupted" if interrupted else redact(f"{type(exc).__name__}: {exc}")
+        outcome = SyncOutcome(shown_name(key), "interrupted" if interrupted else "failed", error=error)
+    for signum in (*ESCALATIONS, *ESCALATIONS.values()):  # the run is over: keep its outcome
+        signal.signal(signum, signal.SIG_IGN)
     with contextlib.suppress(Exception):
         sender.send(("outcome", outcome))
         sys.stdout.flush()
         sys.stderr.flush()
-    os._exit(status)
+    os._exit(0)
+
+
+def interrupt_on_stop_signals() -> list[int]:
+    """Make SIGINT, SIGTERM and their escalations (:data:`ESCALATIONS`) raise :class:`Interrupted`
+    in this process (a run's); returns the list of stop signals raised for, filled in as they come.
+    During a run Dagster replaces the handlers of SIGINT and SIGTERM, not those of the escalations."""
+    stopped: list[int] = []
+
+    def interrupt(stop: int) -> Callable[[int, FrameType | None], None]:
+        def handler(_signum: int, _frame: FrameType | None) -> None:
+            stopped.append(stop)
+            raise Interrupted(stop)
+
+        return handler
+
+    for stop, escalation in ESCALATIONS.items():
+        signal.signal(stop, interrupt(stop))
+        signal.signal(escalation, interrupt(stop))
+    return stopped
 
 
 def _ended_without_outcome(key: str, exitcode: int | None, signum: int | None) -> SyncOutcome:
@@ -508,10 +429,13 @@ def _run_one(
     run_config: dict[str, Any],
     key: str,
     instance: DagsterInstance,
-    guard: InterruptGuard,
+    stopped: list[int],
     on_log: Callable[[str, str], None] | None,
 ) -> SyncOutcome:
-    """One partition's run, and what became of it (never raises for a failed or interrupted run)."""
+    """One partition's run, and what became of it (never raises for a failed or interrupted run).
+
+    ``stopped``: the stop signals raised for in this process so far (filled in by its handlers).
+    """
     from dagster._core.utils import make_new_run_id
 
     from prsync_dagster.warehouse import open_warehouse
@@ -523,22 +447,21 @@ def _run_one(
     if on_log is not None:
         instance.add_event_listener(run_id, _log_forwarder(repo, on_log))
     try:
-        with guard.running():
-            result = job.execute_in_process(
-                run_config=run_config,
-                instance=instance,
-                partition_key=key,
-                raise_on_error=False,
-                run_id=run_id,
-                tags={"prsync/trigger": "cli"},
-            )
+        result = job.execute_in_process(
+            run_config=run_config,
+            instance=instance,
+            partition_key=key,
+            raise_on_error=False,
+            run_id=run_id,
+            tags={"prsync/trigger": "cli"},
+        )
     except (KeyboardInterrupt, Exception):
         # An interrupt that reached Dagster's own machinery (not the step) can surface as
         # another error there (a storage call cut short); after a stop signal it is the stop.
-        if guard.signum is None:
+        if not stopped:
             raise
-    if result is None or (guard.signum is not None and not result.success):
-        signum = guard.signum or 2
+    if result is None or (stopped and not result.success):
+        signum = stopped[0] if stopped else signal.SIGINT
         _close_interrupted_run(instance, run_id, signum)
         return SyncOutcome(
             repo=repo, result="interrupted", run_id=run_id, error=f"interrupted by {signal_name(signum)}"

@@ -28,7 +28,15 @@ from typer.testing import CliRunner
 
 from prsync_dagster import cli, runs
 from prsync_dagster.partitions import REPOSITORIES
-from prsync_dagster.runs import InterruptGuard, SyncOutcome, dagster_instance, github_pool_limit, run_syncs
+from prsync_dagster.runs import (
+    ESCALATIONS,
+    InterruptGuard,
+    SyncOutcome,
+    dagster_instance,
+    github_pool_limit,
+    interrupt_on_stop_signals,
+    run_syncs,
+)
 from prsync_dagster.verify import compare_with_truth
 from prsync_dagster.warehouse import open_warehouse
 from prsync_dagster_tests.fault_helpers import cursor_problems
@@ -305,7 +313,6 @@ def test_sigterm_interrupts_the_run_in_progress_and_starts_no_other(
     keys = [name.lower() for name in slow_simulator.repos()]
     slow_simulator.reset_stats()
     handler_before = signal.getsignal(signal.SIGTERM)  # a pytest-xdist worker may have its own
-    # hard_s: never end the test process; the subprocess test holds the 5 s bound
     with dagster_instance() as instance, InterruptGuard(hard_s=600) as guard:
         instance.add_dynamic_partitions(REPOSITORIES, keys)
         thread = signal_after_requests(slow_simulator, 5, signal.SIGTERM)
@@ -550,13 +557,60 @@ def wait_in_dagster_until_interrupted(signals: list[int], delay_s: float = 0.2) 
     return False
 
 
-def test_the_guard_ends_a_wait_in_which_dagster_only_records_the_signal() -> None:
-    with InterruptGuard(grace_s=0.3, hard_s=600) as guard, guard.running():
-        assert wait_in_dagster_until_interrupted([signal.SIGINT])
-    assert guard.signum == signal.SIGINT and guard.exit_code == 130
+def test_an_escalation_ends_a_wait_in_which_dagster_only_records_the_signal() -> None:
+    """In a run's process Dagster only records SIGTERM while its executor waits; the escalation
+    that ``prsync`` sends ``grace_s`` later (SIGUSR2 for SIGTERM) raises there."""
+    handlers = {signum: signal.getsignal(signum) for signum in (*ESCALATIONS, *ESCALATIONS.values())}
+    try:
+        stopped = interrupt_on_stop_signals()
+        assert wait_in_dagster_until_interrupted([signal.SIGTERM, ESCALATIONS[signal.SIGTERM]])
+        assert stopped == [signal.SIGTERM]
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
 
 
-def test_a_second_signal_does_not_wait_for_the_grace_period() -> None:
-    with InterruptGuard(grace_s=600, hard_s=600) as guard, guard.running():
-        assert wait_in_dagster_until_interrupted([signal.SIGTERM, signal.SIGTERM])
-    assert guard.signum == signal.SIGTERM and guard.exit_code == 143
+@pytest.mark.parametrize(("signals", "grace_s"), [(1, 0.5), (2, 600.0)])
+def test_a_run_waiting_in_dagster_is_stopped_by_the_escalation(
+    env: dict[str, str], signals: int, grace_s: float
+) -> None:
+    """The run's step waits for a ``github_api`` pool slot (held by another run), where Dagster only
+    records SIGTERM: the escalation ends it ``grace_s`` after the signal, or at once on a second."""
+    from prsync_dagster.assets import GITHUB_POOL
+
+    home = Path(env["DAGSTER_HOME"])
+    (home / "dagster.yaml").write_text(
+        "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n    granularity: op\n"
+    )
+    key = "acme/widgets"
+    ended: list[float] = []
+    # hard_s: past it the run's process is killed, too late for the assertion on stopped_in
+    with dagster_instance() as instance, InterruptGuard(grace_s=grace_s, hard_s=20) as guard:
+        instance.add_dynamic_partitions(REPOSITORIES, [key])
+        storage = instance.event_log_storage
+        storage.initialize_concurrency_limit_to_default(GITHUB_POOL)
+        assert storage.claim_concurrency_slot(GITHUB_POOL, "another-run", "its-step").is_claimed
+
+        def stop() -> None:
+            deadline = time.monotonic() + 120
+            while not storage.get_concurrency_info(GITHUB_POOL).pending_step_count:  # waiting
+                assert time.monotonic() < deadline, "the run never waited for the slot"
+                time.sleep(0.05)
+            for already in range(signals):
+                while len(guard.received) < already:  # one at a time: a pending one absorbs another
+                    time.sleep(0.01)
+                time.sleep(0.3)  # still waiting for the slot: Dagster recorded the first signal only
+                os.kill(os.getpid(), signal.SIGTERM)
+            ended.append(time.monotonic())
+
+        sender = threading.Thread(target=stop, daemon=True)
+        sender.start()
+        (outcome,) = run_syncs([key], False, instance, guard=guard)
+        stopped_in = time.monotonic() - ended[0]
+        sender.join()
+        storage.free_concurrency_slots_for_run("another-run")
+    assert guard.received == [signal.SIGTERM] * signals
+    assert (outcome.result, outcome.error) == ("interrupted", "interrupted by SIGTERM")
+    assert stopped_in < 10
+    statuses = [status for _, status in cli_runs(env["DAGSTER_HOME"])]
+    assert len(statuses) == 1 and set(statuses) <= {"FAILURE", "CANCELED"}, statuses

@@ -43,7 +43,7 @@ from dagster._core.launcher import (
     WorkerStatus,
 )
 from dagster._core.storage.dagster_run import DagsterRun
-from dagster._serdes import ConfigurableClass, ConfigurableClassData, serialize_value
+from dagster._serdes import ConfigurableClass, ConfigurableClassData, deserialize_value, serialize_value
 
 #: The run tag that holds the run process's pid (for termination and run monitoring).
 PID_TAG = "prsync/run_pid"
@@ -80,7 +80,6 @@ def execute_run(instance_ref_json: str, run_id: str, environ: dict[str, str], cw
     from dagster import DagsterInstance
     from dagster._cli.api import _execute_run_command_body
     from dagster._core.instance.ref import InstanceRef
-    from dagster._serdes import deserialize_value
 
     # The fork server's signal handlers are not the run's: Dagster installs its own during the run.
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -12,6 +12,7 @@ seconds with exit status 130 or 143 (``128 + signal``, as shells report it).
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import os
@@ -23,7 +24,7 @@ from contextlib import AbstractContextManager, closing, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -39,9 +40,9 @@ from rich.table import Table
 
 from prsync_dagster import runs
 from prsync_dagster.errors import InvalidRepositoryName, PrsyncError, RepositoryNotFound
-from prsync_dagster.partitions import REPOSITORIES
+from prsync_dagster.partitions import REPOSITORIES, checked_name
 from prsync_dagster.report import report_command
-from prsync_dagster.repos import normalize_repo, parse_repo
+from prsync_dagster.repos import parse_repo
 from prsync_dagster.runs import (
     Interrupted,
     InterruptGuard,
@@ -78,10 +79,8 @@ PIPE_WIDTH = 200
 
 def _console(stderr: bool) -> Console:
     """A console of the terminal's width (rich reads ``COLUMNS``), or :data:`PIPE_WIDTH` wide."""
-    console = Console(stderr=stderr, highlight=False)
-    if not console.is_terminal:
-        console = Console(stderr=stderr, highlight=False, width=PIPE_WIDTH)
-    return console
+    width = None if Console(stderr=stderr).is_terminal else PIPE_WIDTH
+    return Console(stderr=stderr, highlight=False, width=width)
 
 
 out = _console(stderr=False)
@@ -96,25 +95,22 @@ def _setup() -> None:
     err = _console(stderr=True)
 
 
-T = TypeVar("T")
-
-
 class CliError(Exception):
     """A failure to report as one line on stderr with a non-zero exit status."""
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
+def fail(message: str) -> NoReturn:
     err.print(f"prsync: error: {redact(message)}", markup=False, soft_wrap=True)
-    raise typer.Exit(code)
+    raise typer.Exit(1)
 
 
-def guarded(function: Callable[..., T]) -> Callable[..., T]:
+def guarded(function: Callable[..., None]) -> Callable[..., None]:
     """Turn our own errors into one line on stderr instead of a traceback."""
 
     @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
+    def wrapper(*args: Any, **kwargs: Any) -> None:
         try:
-            return function(*args, **kwargs)
+            function(*args, **kwargs)
         except (PrsyncError, CliError) as exc:
             fail(str(exc))
 
@@ -152,12 +148,11 @@ class Registered:
     def read(cls, instance: DagsterInstance) -> Registered:
         registered = cls()
         for partition_key in sorted(instance.get_dynamic_partitions(REPOSITORIES)):
-            try:
-                key = normalize_repo(partition_key)
-            except InvalidRepositoryName as exc:
-                registered.invalid[partition_key] = str(exc)
-                continue
-            registered.keys.setdefault(key, []).append(partition_key)
+            name = checked_name(partition_key)
+            if isinstance(name, InvalidRepositoryName):
+                registered.invalid[partition_key] = str(name)
+            else:
+                registered.keys.setdefault(name, []).append(partition_key)
         return registered
 
     def partition_key(self, key: str) -> str:
@@ -279,18 +274,13 @@ def repos_remove(names: Names) -> None:
     with dagster_instance() as instance:
         registered = Registered.read(instance)
         for name in names:
-            if name in registered.invalid:
-                instance.delete_dynamic_partition(REPOSITORIES, name)
-                out.print(f"removed: {name} (an invalid key)", markup=False)
-                continue
-            key = parse_repo(name)
-            spellings = registered.keys.get(key, [])
+            invalid = name in registered.invalid  # removed by its exact key, its only spelling
+            key = name if invalid else parse_repo(name)
+            spellings = [name] if invalid else registered.keys.get(key, [])
             for spelling in spellings:
                 instance.delete_dynamic_partition(REPOSITORIES, spelling)
-            if spellings:
-                out.print(f"removed: {key} (stored rows are kept)", markup=False)
-            else:
-                out.print(f"not registered: {key}", markup=False)
+            note = "an invalid key" if invalid else "stored rows are kept"
+            out.print(f"removed: {key} ({note})" if spellings else f"not registered: {key}", markup=False)
 
 
 @repos_app.command("list")
@@ -504,10 +494,6 @@ def _keys_to_sync(
     return [registered.partition_key(key) for key in requested]
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 @app.command("status")
 @guarded
 def status(
@@ -530,7 +516,6 @@ def status(
         states = {state.repo: state for state in warehouse.list_states()}
         keys = sorted(set(registered.keys) | set(states))
         counts = {key: warehouse.counts(key) for key in keys}
-        location = warehouse.location
     now = datetime.now(UTC)
     rows = [_status_row(key, states.get(key), counts[key], registered, now) for key in keys]
     rows += [
@@ -544,7 +529,7 @@ def status(
         out.print("no repositories registered or synced yet; run `prsync repos add OWNER/NAME`")
         return
     # the location on a line of its own: a long path must not wrap the table's title
-    out.print(f"prsync status of {location}", markup=False, soft_wrap=True)
+    out.print(f"prsync status of {warehouse.location}", markup=False, soft_wrap=True)
     out.print(_status_table(rows, out.width))
 
 
@@ -561,9 +546,9 @@ def _status_row(
         "repo": key,
         "registered_as": registered.keys.get(key, []),
         "status": shown.status,
-        "cursor": _iso(shown.cursor),
-        "last_attempt_at": _iso(shown.last_attempt_at),
-        "last_success_at": _iso(shown.last_success_at),
+        "cursor": shown.cursor.isoformat() if shown.cursor else None,
+        "last_attempt_at": shown.last_attempt_at.isoformat() if shown.last_attempt_at else None,
+        "last_success_at": shown.last_success_at.isoformat() if shown.last_success_at else None,
         "lag_seconds": round(lag.total_seconds()) if lag is not None else None,
         "lag": format_lag(lag) if lag is not None else "never",
         "pull_requests": counts[0],
@@ -619,13 +604,12 @@ def _status_label(row: dict[str, Any]) -> str:
     label = str(row["status"])
     if row.get("needs_full_refetch"):
         label += " (next sync refetches in full: schema upgrade)"
-    spellings = row.get("registered_as") or []
-    if row["status"] != "invalid":
-        if not spellings:
-            label += " (unregistered)"
-        elif spellings != [row["repo"]]:
-            others = [spelling for spelling in spellings if spelling != row["repo"]]
-            label += f" (as {', '.join(others)})"
+    spellings = row.get("registered_as") or []  # an invalid key's row: [the key] itself
+    others = [spelling for spelling in spellings if spelling != row["repo"]]
+    if not spellings:
+        label += " (unregistered)"
+    elif others:
+        label += f" (as {', '.join(others)})"
     return label
 
 
@@ -687,19 +671,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         app(args=list(argv) if argv is not None else sys.argv[1:])
     except SystemExit:
         if _exit_promptly:
-            _leave_now(_exit_promptly[-1])
+            for stream in (sys.stdout, sys.stderr):
+                with suppress(Exception):
+                    stream.flush()
+            with suppress(Exception):
+                atexit._run_exitfuncs()
+            os._exit(_exit_promptly[-1])
         raise
-
-
-def _leave_now(code: int) -> None:
-    import atexit
-
-    for stream in (sys.stdout, sys.stderr):
-        with suppress(Exception):
-            stream.flush()
-    with suppress(Exception):
-        atexit._run_exitfuncs()
-    os._exit(code)
 
 
 if __name__ == "__main__":

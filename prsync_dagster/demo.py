@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from prsync_dagster.errors import PrsyncError
-from prsync_dagster.runs import SyncOutcome, dagster_instance, run_syncs, sync_summary_table
+from prsync_dagster.runs import dagster_instance, run_syncs, sync_summary_table
 
 if TYPE_CHECKING:
     from github_api_simulator import GitHubSimulator
@@ -62,14 +62,13 @@ def run_demo(directory: Path | None, *, latency_ms: int, console: Console, progr
             instance.add_dynamic_partitions(REPOSITORIES, keys)
             console.print(f"registered {len(keys)} repositories as Dagster partitions: {', '.join(keys)}")
 
-            def sync(title: str) -> list[SyncOutcome]:
+            def sync(title: str) -> None:
                 # no spinner: its refresh thread could hold stderr's lock when a run's process forks
                 outcomes = run_syncs(keys, False, instance, concurrency=len(keys))
                 console.print(sync_summary_table(outcomes, title))
                 failed = [outcome for outcome in outcomes if not outcome.success]
                 if failed:
                     raise PrsyncError(f"demo sync of {failed[0].repo} failed: {failed[0].error}")
-                return outcomes
 
             sync("1. first sync (everything)")
             changes = change_things_on_github(simulator)

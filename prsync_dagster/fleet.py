@@ -66,19 +66,6 @@ class Decision:
         return self.reason != "unchanged"
 
 
-def reusable_etag(state: SyncState | None, strategy: Strategy) -> tuple[RepoTarget, str, str] | Reason:
-    """The target, ETag and probe URL a no-change probe may send, or why a run is needed anyway."""
-    if state is None or state.last_success_at is None:
-        return "never synced"
-    if state.status != "ok":
-        return "last sync failed"
-    target = RepoTarget(key=state.repo, full_name=state.full_name or state.repo, repo_id=state.repo_id)
-    url = probe_url(target, PROBE_PAGE_SIZE[strategy])
-    if not state.etag or state.probe_url != url:
-        return "no stored etag"
-    return target, state.etag, url
-
-
 def probe_fleet(
     repos: Iterable[str],
     states: dict[str, SyncState],
@@ -103,16 +90,24 @@ def probe_fleet(
             clients[key] = github(owner)
         return clients[key]
 
+    page_size = PROBE_PAGE_SIZE[strategy]
+
     def one(repo: str) -> Decision:
-        found = reusable_etag(states.get(repo), strategy)
-        if isinstance(found, str):
-            return Decision(repo, found)
-        target, etag, url = found
+        state = states.get(repo)
+        if state is None or state.last_success_at is None:
+            return Decision(repo, "never synced")
+        if state.status != "ok":
+            return Decision(repo, "last sync failed")
+        # the probe the sync would send: same URL, same stored ETag
+        target = RepoTarget(key=state.repo, full_name=state.full_name or state.repo, repo_id=state.repo_id)
+        url = probe_url(target, page_size)
+        if not state.etag or state.probe_url != url:
+            return Decision(repo, "no stored etag")
         try:
-            result = probe(client_for(target.owner), target, etag, PROBE_PAGE_SIZE[strategy])
+            result = probe(client_for(target.owner), target, state.etag, page_size)
         except Exception as exc:
             return Decision(repo, "probe failed", detail=describe_error(exc))
-        return Decision(repo, "unchanged", etag, url) if result.unchanged else Decision(repo, "changed")
+        return Decision(repo, "unchanged", state.etag, url) if result.unchanged else Decision(repo, "changed")
 
     try:
         with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="prsync-probe") as pool:

@@ -35,7 +35,6 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
-from dagster import _check as check
 from dagster._core.launcher import (
     CheckRunHealthResult,
     DefaultRunLauncher,
@@ -44,7 +43,7 @@ from dagster._core.launcher import (
     WorkerStatus,
 )
 from dagster._core.storage.dagster_run import DagsterRun
-from dagster._serdes import ConfigurableClass, ConfigurableClassData
+from dagster._serdes import ConfigurableClass, ConfigurableClassData, deserialize_value, serialize_value
 
 #: The run tag that holds the run process's pid (for termination and run monitoring).
 PID_TAG = "prsync/run_pid"
@@ -81,7 +80,6 @@ def execute_run(instance_ref_json: str, run_id: str, environ: dict[str, str], cw
     from dagster import DagsterInstance
     from dagster._cli.api import _execute_run_command_body
     from dagster._core.instance.ref import InstanceRef
-    from dagster._serdes import deserialize_value
 
     # The fork server's signal handlers are not the run's: Dagster installs its own during the run.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -97,11 +95,10 @@ class ForkServerRunLauncher(RunLauncher, ConfigurableClass):
         self, inst_data: ConfigurableClassData | None = None, preload_modules: Sequence[str] = DEFAULT_PRELOAD
     ) -> None:
         self._inst_data = inst_data
-        self.preload_modules = tuple(preload_modules)
         # multiprocessing keeps one fork server per process; it starts, with this preload, at the
         # first launch (a preload set after that start would not apply)
         self._fork_server = multiprocessing.get_context("forkserver")
-        self._fork_server.set_forkserver_preload(list(self.preload_modules))
+        self._fork_server.set_forkserver_preload(list(preload_modules))
         self._fallback = DefaultRunLauncher()
         self._processes: dict[str, Any] = {}
         super().__init__()
@@ -130,8 +127,6 @@ class ForkServerRunLauncher(RunLauncher, ConfigurableClass):
         if origin is None or os.path.realpath(origin.executable_path) != os.path.realpath(sys.executable):
             self._fallback.launch_run(context)
             return
-        from dagster._serdes import serialize_value
-
         instance = self._instance
         process = self._fork_server.Process(
             target=execute_run,
@@ -165,7 +160,6 @@ class ForkServerRunLauncher(RunLauncher, ConfigurableClass):
         return int(pid) if pid and pid.isdigit() else None
 
     def terminate(self, run_id: str) -> bool:
-        check.str_param(run_id, "run_id")
         run = self._instance.get_run_by_id(run_id)
         if run is None or run.is_finished:
             return False

@@ -20,31 +20,24 @@ _lock = threading.Lock()
 _active_dsn: str | None = None
 
 
-def sentry_enabled(settings: Settings | None = None) -> bool:
-    """Initialise the Sentry client once per DSN; False when ``SENTRY_DSN`` is unset."""
+def report_sync_error(exc: BaseException, *, repo: str, run_id: str | None = None) -> str | None:
+    """Send one error event for a failed sync of ``repo``; returns Sentry's event id (or None when
+    ``SENTRY_DSN`` is unset). The Sentry client is initialised once per DSN."""
     global _active_dsn
-    settings = settings or Settings.from_env()
-    dsn = settings.sentry_dsn
-    if not dsn:
-        return False
+    settings = Settings.from_env()
+    if not settings.sentry_dsn:
+        return None
     with _lock:
-        if dsn != _active_dsn:
+        if settings.sentry_dsn != _active_dsn:
             sentry_sdk.init(
-                dsn=dsn,
+                dsn=settings.sentry_dsn,
                 environment=settings.sentry_environment,
                 release=f"prsync-dagster@{_version()}",
                 default_integrations=False,
                 traces_sample_rate=0.0,
                 before_send=_scrub,
             )
-            _active_dsn = dsn
-    return True
-
-
-def report_sync_error(exc: BaseException, *, repo: str, run_id: str | None = None) -> str | None:
-    """Send one error event for a failed sync of ``repo``; returns Sentry's event id (or None)."""
-    if not sentry_enabled():
-        return None
+            _active_dsn = settings.sentry_dsn
     with sentry_sdk.new_scope() as scope:
         scope.set_tag("prsync.repository", repo)
         scope.set_tag("prsync.error", type(exc).__name__)

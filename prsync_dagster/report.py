@@ -191,34 +191,30 @@ def write_report(warehouse: Warehouse, out: Path, *, weeks: int = 12, now: datet
     return out
 
 
-def refresh_weekly_through_dagster() -> None:
-    """Materialize ``github/review_metrics_weekly`` in the ``$DAGSTER_HOME`` instance (one recorded run).
+def refreshed_report(out: Path, *, weeks: int = 12, refresh: bool = True) -> Path:
+    """Write the page from ``$PRSYNC_WAREHOUSE_URL``, after materializing
+    ``github/review_metrics_weekly`` in the ``$DAGSTER_HOME`` instance (one recorded run) unless
+    ``refresh`` is False.
 
-    Raises ``CliError`` with the run's reason when it fails.
+    Raises ``CliError`` with the run's reason when the refresh fails.
     """
     from prsync_dagster.cli import CliError
-    from prsync_dagster.definitions import defs
     from prsync_dagster.runs import dagster_instance, run_error
-
-    job = defs.resolve_job_def("review_metrics_weekly")
-    with dagster_instance() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            tags={"prsync/trigger": "cli"},
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-        )
-    if not result.success:
-        raise CliError(f"refreshing the weekly review metrics failed: {run_error(result) or 'see the run'}")
-
-
-def refreshed_report(out: Path, *, weeks: int = 12, refresh: bool = True) -> Path:
-    """Refresh the weekly asset through Dagster (unless ``refresh`` is False), then write the page
-    from ``$PRSYNC_WAREHOUSE_URL``."""
     from prsync_dagster.warehouse import open_warehouse
 
     if refresh:
-        refresh_weekly_through_dagster()
+        from prsync_dagster.definitions import defs
+
+        with dagster_instance() as instance:
+            result = defs.resolve_job_def("review_metrics_weekly").execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                tags={"prsync/trigger": "cli"},
+                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+            )
+        if not result.success:
+            reason = run_error(result) or "see the run"
+            raise CliError(f"refreshing the weekly review metrics failed: {reason}")
     with open_warehouse() as warehouse:
         warehouse.migrate()
         return write_report(warehouse, out, weeks=weeks)

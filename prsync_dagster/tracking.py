@@ -17,6 +17,7 @@ from typing import Any
 
 from prsync_dagster.errors import InvalidRepositoryName
 from prsync_dagster.github.discovery import OwnerPattern, discover, parse_owner_pattern
+from prsync_dagster.repos import parse_repo
 from prsync_dagster.resources import GitHubResource
 from prsync_dagster.settings import Settings
 from prsync_dagster.sync import describe_error
@@ -44,25 +45,22 @@ def tracked(settings: Settings, github: GitHubResource, cursor: str | None) -> T
     now = time.time()
     state: dict[str, Any] = json.loads(cursor) if cursor else {}
     previous: dict[str, list[str]] = state.get("discovered", {})
-    due = now - float(state.get("at", 0)) >= DISCOVERY_INTERVAL_S
     patterns: list[OwnerPattern] = []
-    explicit_entries: list[str] = []
+    explicit: list[str] = []
     result = Tracked()
     for entry in settings.repos_setting:
         try:
             pattern = parse_owner_pattern(entry)
+            if pattern is None:
+                explicit.append(parse_repo(entry))
+            else:
+                patterns.append(pattern)
         except InvalidRepositoryName as exc:
             result.problems.append(f"PRSYNC_REPOS: {exc}")
-            continue
-        if pattern is None:
-            explicit_entries.append(entry)
-        else:
-            patterns.append(pattern)
-    explicit, problems = Settings(repos_setting=tuple(explicit_entries)).tracked_repos()
-    result.problems += problems
     # what each pattern found last time, replaced by a new listing when one is due and succeeds
     discovered = {str(pattern): previous.get(str(pattern), []) for pattern in patterns}
-    if patterns and due:
+    due = bool(patterns) and now - float(state.get("at", 0)) >= DISCOVERY_INTERVAL_S
+    if due:
         factory = github.client_factory(settings)
         for pattern in patterns:
             client = factory(pattern.owner)
@@ -76,7 +74,5 @@ def tracked(settings: Settings, github: GitHubResource, cursor: str | None) -> T
     # only patterns still configured: dropping a pattern from PRSYNC_REPOS unregisters nothing
     before = {key for name, found in previous.items() if name in discovered for key in found}
     result.disappeared = sorted(before - set(result.keys))
-    result.cursor = json.dumps(
-        {"at": now if (patterns and due) else state.get("at", 0), "discovered": discovered}
-    )
+    result.cursor = json.dumps({"at": now if due else state.get("at", 0), "discovered": discovered})
     return result

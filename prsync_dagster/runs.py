@@ -242,17 +242,17 @@ def run_syncs(
     process of its own, forked from this one (imports and instance already made, so it starts in
     milliseconds), at most ``concurrency`` at once and never more than the instance's
     ``github_api`` pool limit (:func:`github_pool_limit`); runs start in the order of ``keys``.
-    Processes rather than threads: runs are CPU-bound in Dagster's bookkeeping, so threads would
-    share one core (measured: 3 runs in threads took 1.3 s longer than in processes on 2 cores);
-    each run gets Dagster's signal handling and stdout/stderr capture as a run in a main thread
-    does; and a run can be stopped by a signal (its process's) instead of an exception injected
-    into a thread. One run's failure never stops the others. A fork copies only the calling thread:
-    no other thread of the caller may be writing to stdout/stderr then (such as rich's auto-refreshing
-    progress display), or a run's process could inherit the stream's lock held.
+    Processes rather than threads: each run gets Dagster's signal handling and stdout/stderr
+    capture as a run in a main thread does, a run is stopped through its process's signals
+    instead of an exception injected into a thread, and the runs' CPU (Dagster's bookkeeping)
+    spreads over the cores instead of sharing one interpreter lock. One run's failure never stops
+    the others. A fork copies only the calling thread: no other thread of the caller may be
+    writing to stdout/stderr then (such as rich's auto-refreshing progress display), or a run's
+    process could inherit the stream's lock held.
 
     With a ``guard`` (entered by the caller), a stop signal is passed on to every run in progress
-    (each stops as :class:`InterruptGuard` describes; outcome ``interrupted`` unless it had
-    already succeeded) and the keys not yet begun are ``not started``; the caller decides the
+    and escalated as the module's doc says (outcome ``interrupted`` unless it had already
+    succeeded) and the keys not yet begun are ``not started``; the caller decides the
     exit status from ``guard.signum``. ``on_start(key)``, ``on_done(outcome)`` and
     ``on_log(repo, message)`` (each message the run logs, such as ``acme/widgets: read 100 pull
     requests``, while it goes on) are called in this thread.

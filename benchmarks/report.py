@@ -183,6 +183,11 @@ SECTIONS = (
         airbyte_tables,
     ),
     (
+        "airbyte-prsync-default.json",
+        "prsync sync vs Airbyte's source-github, prsync in its own default DAGSTER_HOME (issue 11)",
+        airbyte_tables,
+    ),
+    (
         "cost-rich.json",
         "Cost benchmark with the review-metrics data (issue 13), default strategy",
         cost_tables,

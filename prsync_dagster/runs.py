@@ -133,11 +133,6 @@ class InterruptGuard:
         finally:
             self._deferred = False
 
-    def check(self) -> None:
-        """Raise :class:`Interrupted` if a stop signal arrived (checked before each new run)."""
-        if self.signum is not None:
-            raise Interrupted(self.signum)
-
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
         self.received.append(signum)
         if self.signum is None:

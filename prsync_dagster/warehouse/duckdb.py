@@ -132,23 +132,21 @@ class DuckDBWarehouse(SqlWarehouse):
         (a failed ``duckdb.connect`` costs ~4 ms of CPU) with a backoff that oversleeps a release
         by tens of milliseconds, and every session of a sync opens the file; forked ``prsync
         sync -j`` runs and the daemon's runs would spend more time waiting than working. This lock
-        is polled every 5 ms for a few microseconds each. Processes that do not take it (a
-        ``duckdb`` shell) are still waited for through DuckDB's lock (:meth:`_connect`).
+        is polled every 5 ms for a few microseconds each. A wait here is queueing behind another prsync
+        process (a concurrent run, ``prsync status``), not trouble, so it is not counted in
+        ``lock_retries``. Processes that do not take it (a ``duckdb`` shell) are still waited for
+        through DuckDB's lock (:meth:`_connect`), and those waits are counted.
         """
         lock = FileLock(self.path.with_name(self.path.name + ".lock"), poll_interval=0.005)
         started = time.monotonic()
         try:
-            lock.acquire(blocking=False)
-        except Timeout:  # another process's turn: counted as one wait
-            self.lock_retries += 1
-            try:
-                lock.acquire(timeout=self.lock_timeout_s)
-            except Timeout:
-                raise WarehouseLockedError(
-                    f"could not {what}: the DuckDB file {self.path} is in use by another prsync "
-                    f"process (it holds {lock.lock_file}); waited {time.monotonic() - started:.1f} s. "
-                    "Let that process finish (or stop it), or raise the lock timeout (lock_timeout_s)."
-                ) from None
+            lock.acquire(timeout=self.lock_timeout_s)
+        except Timeout:
+            raise WarehouseLockedError(
+                f"could not {what}: the DuckDB file {self.path} is in use by another prsync "
+                f"process (it holds {lock.lock_file}); waited {time.monotonic() - started:.1f} s. "
+                "Let that process finish (or stop it), or raise the lock timeout (lock_timeout_s)."
+            ) from None
         try:
             yield
         finally:

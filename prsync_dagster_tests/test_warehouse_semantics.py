@@ -422,3 +422,29 @@ def test_start_attempt_returns_the_previous_state_and_marks_running(warehouse: W
     now = warehouse.get_state(REPO)
     assert now is not None and now.status == "running" and now.cursor == before.cursor  # type: ignore[union-attr]
     assert now.last_attempt_at == T0 + timedelta(days=2)
+
+
+def test_a_signal_during_a_duckdb_query_is_an_interrupt_not_a_retryable_error(duckdb_url: str) -> None:
+    """DuckDB turns a signal that lands mid-query into ``RuntimeError("Query interrupted")``; the
+    backend raises ``KeyboardInterrupt`` instead, so that a terminated run stops rather than being
+    retried as after a transient error (seen: a run terminated during its schema check succeeded)."""
+    import os
+    import signal
+    import threading
+    import time
+
+    warehouse = open_warehouse(duckdb_url)
+    warehouse.migrate()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    sender = threading.Thread(target=lambda: (time.sleep(0.3), os.kill(os.getpid(), signal.SIGINT)))
+    try:
+        with (
+            pytest.raises(KeyboardInterrupt, match="a signal interrupted a DuckDB query"),
+            warehouse._session("count a lot") as executor,  # type: ignore[attr-defined]
+        ):
+            sender.start()
+            executor.execute("SELECT count(*) FROM range(2000000000) t(x) WHERE x % 7 = 3")
+    finally:
+        sender.join()
+        signal.signal(signal.SIGINT, previous)
+    assert warehouse.get_state("a/b") is None  # the file is usable again

@@ -62,9 +62,19 @@ class _DuckDBExecutor:
         self._connection = connection
 
     def execute(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        if params is None:
-            return self._connection.execute(sql).fetchall()
-        return self._connection.execute(sql.replace("%s", "?"), params).fetchall()
+        """Raises ``KeyboardInterrupt`` where a signal interrupted the query: DuckDB runs the
+        signal's Python handler, drops what it raised (Ctrl-C's ``KeyboardInterrupt``, Dagster's
+        ``DagsterExecutionInterruptedError`` on run termination) and raises
+        ``RuntimeError("Query interrupted")`` instead, which would pass for a transient error and
+        be retried (duckdb 2.0.1)."""
+        try:
+            if params is None:
+                return self._connection.execute(sql).fetchall()
+            return self._connection.execute(sql.replace("%s", "?"), params).fetchall()
+        except RuntimeError as exc:
+            if str(exc) == "Query interrupted":
+                raise KeyboardInterrupt("a signal interrupted a DuckDB query") from exc
+            raise
 
 
 class DuckDBWarehouse(SqlWarehouse):

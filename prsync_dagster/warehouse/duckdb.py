@@ -13,9 +13,7 @@ counted in ``lock_retries``) until ``lock_timeout_s`` and then gives up with
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -31,28 +29,6 @@ from prsync_dagster.warehouse.sql import SqlWarehouse
 
 _LOCK_MESSAGE = "Could not set lock on file"
 _HOLDER = re.compile(r"held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
-
-# Connections of one process to one file share a database instance, which has no file lock to
-# wait on but can fail concurrent transactions with write-write conflicts; threads of a process
-# therefore take turns per file, like processes do.
-_PROCESS_LOCKS: dict[str, threading.RLock] = {}
-_PROCESS_LOCKS_GUARD = threading.Lock()
-
-
-def _forget_process_locks() -> None:
-    """A forked child starts with no turns taken (a parent thread may have held one at fork time)."""
-    global _PROCESS_LOCKS_GUARD
-    _PROCESS_LOCKS.clear()
-    _PROCESS_LOCKS_GUARD = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_process_locks)
-
-
-def _process_lock(path: Path) -> threading.RLock:
-    with _PROCESS_LOCKS_GUARD:
-        return _PROCESS_LOCKS.setdefault(str(path), threading.RLock())
 
 
 class _DuckDBExecutor:
@@ -100,7 +76,7 @@ class DuckDBWarehouse(SqlWarehouse):
             raise WarehouseError(
                 f"could not {what}: cannot create the directory of {self.path}: {exc}"
             ) from exc
-        with _process_lock(self.path), self._turn(what):
+        with self._turn(what):
             connection = self._connect(what)
             try:
                 try:
@@ -136,7 +112,11 @@ class DuckDBWarehouse(SqlWarehouse):
 
     @contextmanager
     def _turn(self, what: str) -> Iterator[None]:
-        """This process's turn at the file among prsync's processes: a lock on ``FILE.lock``.
+        """This process's (and thread's) turn at the file among prsync's: a lock on ``FILE.lock``.
+
+        ``flock``-based (filelock's ``UnixFileLock``), so two threads of one process take turns too:
+        their connections to one file would share a DuckDB instance, which has no file lock to
+        wait on but fails concurrent transactions with write-write conflicts.
 
         Why besides DuckDB's own lock: waiting on that one means opening the file again and again
         (a failed ``duckdb.connect`` costs ~4 ms of CPU) with a backoff that oversleeps a release
